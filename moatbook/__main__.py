@@ -1,0 +1,107 @@
+"""Command line: ``python -m moatbook <command>``; the Makefile calls these."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .data import DataError, known_companies, load
+from .paths import SlugError, check_slug
+
+
+def _company_arg(slug: str) -> str:
+    check_slug(slug)
+    known = known_companies()
+    if slug not in known:
+        raise SlugError(f"unknown company '{slug}'. Known companies: {', '.join(known)}")
+    return slug
+
+
+def cmd_validate(args) -> int:
+    slugs = [_company_arg(args.company)] if args.company else None
+    ds = load(slugs)
+    n_ev = sum(len(v) for v in ds.evidence.values())
+    n_as = sum(len(v) for v in ds.assessments.values())
+    print(f"data OK: {len(ds.evidence)} companies, {n_ev} evidence rows, {n_as} judgements, "
+          f"{len(ds.sources)} sources (data version {ds.version()})")
+    return 0
+
+
+def cmd_scores(args) -> int:
+    from .scoring import score_dataset
+
+    slug = _company_arg(args.company)
+    ds = load([slug])
+    card = score_dataset(ds, slug)
+    if args.json:
+        print(json.dumps(card.to_json(), indent=2))
+        return 0
+    print(f"{ds.company(slug).name}: {card.overall} / 100 ({card.band}), range {card.low}-{card.high}")
+    for mid, m in card.metrics.items():
+        score = "  -- " if m.score is None else f"{m.score:4.1f}"
+        print(f"  {mid:26s} {score}  [{m.low}-{m.high}]  n={m.n_evidence:3d}  coverage {m.coverage}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .build import build_book
+
+    slug = _company_arg(args.company)
+    return 0 if build_book(slug, jobs=args.jobs).ok else 1
+
+
+def cmd_site(args) -> int:
+    from .site import build_site
+
+    return 0 if build_site(jobs=args.jobs) else 1
+
+
+def cmd_new_company(args) -> int:
+    from .scaffold import new_company
+
+    new_company(check_slug(args.company), args.name)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import run_bench
+
+    return run_bench(_company_arg(args.company), jobs=args.jobs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m moatbook", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check the data files (all companies, or one and its peers)")
+    p.add_argument("--company")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("scores", help="print a company's scores without building the book")
+    p.add_argument("--company", default="xiaomi")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_scores)
+    p = sub.add_parser("build", help="build one company's book into _build/<company>/")
+    p.add_argument("--company", default="xiaomi")
+    p.add_argument("--jobs", type=int, default=2)
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("site", help="build every brand's book and the front page into _build/site/")
+    p.add_argument("--jobs", type=int, default=2)
+    p.set_defaults(func=cmd_site)
+    p = sub.add_parser("new-company", help="create the data files for a new brand")
+    p.add_argument("--company", required=True)
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=cmd_new_company)
+    p = sub.add_parser("bench", help="time a cold build against jupyter-book's own execution")
+    p.add_argument("--company", default="xiaomi")
+    p.add_argument("--jobs", type=int, default=2)
+    p.set_defaults(func=cmd_bench)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (DataError, SlugError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,614 @@
+"""What the chapters call: one object per chapter, one method per section.
+
+A chapter is parameters, prose and one call per section, e.g.::
+
+    ch = MetricChapter("price_premium", company, build_date, output_dir)
+    ch.evidence_table()
+
+Every method returns something Jupyter displays (escaped HTML or an Altair
+chart) or displays several such things itself. Values that enter the prose are
+glued with myst-nb's ``glue`` under fixed names, so the chapter text never
+names a company.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from IPython.display import display
+from myst_nb import glue
+
+from . import charts
+from .data import Dataset, load
+from .paths import check_slug
+from .periods import parse_period
+from .render import (
+    Html,
+    Plain,
+    box,
+    bullets,
+    esc,
+    fmt_number,
+    fmt_score,
+    fmt_value,
+    para,
+    source_link,
+    table,
+)
+from .schema import AssessmentRow, EvidenceRow
+from .scoring import IndicatorResult, MetricResult, Scorecard, score_company, score_dataset
+
+# --------------------------------------------------------------------------- shared context
+
+
+@lru_cache(maxsize=8)
+def _load(company: str) -> Dataset:
+    return load([company])
+
+
+@lru_cache(maxsize=64)
+def _score(company_key: str, slug: str) -> Scorecard:
+    return score_dataset(_load(company_key), slug)
+
+
+def _glue(name: str, value) -> None:
+    glue(name, Plain(value), display=False)
+
+
+class Book:
+    """The book for one company: its data, its scores and its peers' scores."""
+
+    def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
+        self.slug = check_slug(company)
+        self.ds = _load(self.slug)
+        self.rubric = self.ds.rubric
+        self.company = self.ds.company(self.slug)
+        self.name = self.company.name
+        self.card = _score(self.slug, self.slug)
+        self.peer_slugs = [p for p in self.company.peers if p in self.ds.companies and self.ds.company(p).kind == "brand"]
+        self.benchmarks = [s for s, c in self.ds.companies.items() if c.kind == "benchmark"]
+        self.build_date = build_date or _dt.date.today().isoformat()
+        self.output_dir = output_dir
+        self.data_version = self.ds.version([self.slug, *self.peer_slugs, *self.benchmarks])
+        self.reference = self.ds.references.get(self.slug, {})
+        _glue("company", self.name)
+        _glue("company_summary", self.company.summary)
+        _glue("overall", fmt_score(self.card.overall))
+        _glue("band", self.card.band or "not rated")
+        _glue("n_scored", self.card.n_scored)
+        _glue("n_metrics", len(self.rubric.metrics))
+        _glue("peer_names", ", ".join(self.ds.company(p).name for p in self.peer_slugs) or "none listed")
+        _glue("rubric_version", self.rubric.version)
+
+    # -- helpers ----------------------------------------------------------------
+
+    def peer_card(self, slug: str) -> Scorecard:
+        return _score(self.slug, slug)
+
+    def company_name(self, slug: str) -> str:
+        return self.ds.company(slug).name
+
+    @property
+    def used_sources(self) -> list[str]:
+        """Source ids cited anywhere in this book (the company's, its peers' and the benchmarks' rows)."""
+        ids = []
+        for slug in [self.slug, *self.peer_slugs, *self.benchmarks]:
+            ids += [r.source_id for r in self.ds.evidence.get(slug, [])]
+            for a in self.ds.assessments.get(slug, []):
+                ids += a.source_ids
+        return sorted(set(ids), key=self._source_sort_key)
+
+    def _source_sort_key(self, sid: str):
+        s = self.ds.sources[sid]
+        return (s.publisher.lower(), s.published, s.title.lower(), sid)
+
+    @property
+    def citation_numbers(self) -> dict[str, int]:
+        if not hasattr(self, "_cites"):
+            self._cites = {sid: i for i, sid in enumerate(self.used_sources, start=1)}
+        return self._cites
+
+    def cite(self, source_id: str) -> str:
+        s = self.ds.sources[source_id]
+        n = self.citation_numbers.get(source_id)
+        label = f"[{n}] {s.publisher}" if n else s.publisher
+        flag = ' <span class="mb-low" title="low-confidence source">low confidence</span>' if s.confidence == "low" else ""
+        return source_link(source_id, label) + flag
+
+    def about(self) -> Html:
+        """The small box at the top of every page: company, data version, build date."""
+        items = [
+            ("Company", esc(self.name)),
+            ("Data version", f"<code>{esc(self.data_version)}</code>"),
+            ("Rubric", esc(self.rubric.version)),
+            ("Built", esc(self.build_date)),
+        ]
+        inner = "".join(f'<span class="mb-about-item"><b>{k}</b> {v}</span>' for k, v in items)
+        return Html(f'<div class="mb-about">{inner}</div>',
+                    f"{self.name} · data {self.data_version} · built {self.build_date}")
+
+
+# --------------------------------------------------------------------------- metric chapters
+
+
+def _period_mid(period: str) -> float:
+    return parse_period(period).mid
+
+
+class MetricChapter(Book):
+    """One metric for one company: evidence, charts, walk-through, sub-score, peers, caveats."""
+
+    def __init__(self, metric: str, company: str, build_date: str = "", output_dir: str = "") -> None:
+        super().__init__(company, build_date, output_dir)
+        if metric not in self.rubric.metrics:
+            raise KeyError(f"unknown metric '{metric}'")
+        self.metric_id = metric
+        self.spec = self.rubric.metrics[metric]
+        self.result: MetricResult = self.card.metrics[metric]
+        r = self.result
+        _glue("metric_title", self.spec.title)
+        _glue("metric_question", self.spec.question)
+        _glue("score", fmt_score(r.score) if r.score is not None else "not scored")
+        _glue("score_range", f"{fmt_score(r.low)}–{fmt_score(r.high)}" if r.score is not None else "none")
+        _glue("coverage", r.coverage)
+        _glue("n_evidence", r.n_evidence)
+        _glue("rating", self.rubric.rating(r.score).name if r.score is not None else "not rated")
+        _glue("metric_weight", f"{r.weight:.1%}")
+
+    # -- data -------------------------------------------------------------------
+
+    def rows(self, slug: str | None = None) -> list[EvidenceRow]:
+        slug = slug or self.slug
+        ids = self._indicator_ids_with_rows()
+        return [
+            r for r in self.ds.evidence.get(slug, [])
+            if (r.metric, r.indicator) in ids
+        ]
+
+    def _indicator_ids_with_rows(self) -> set[tuple[str, str]]:
+        """(metric, indicator) pairs whose rows this metric shows, including rows read via ``from``."""
+        ids = set()
+        for iid, spec in self.spec.indicators.items():
+            if spec.kind == "level" and spec.source:
+                mid, _ = self.rubric.resolve(spec.source, self.metric_id)
+                ids.add((mid, spec.source.rpartition(".")[2]))
+            elif spec.kind in ("level", "context"):
+                ids.add((self.metric_id, iid))
+        return ids
+
+    def judgements(self, slug: str | None = None) -> list[AssessmentRow]:
+        slug = slug or self.slug
+        return [a for a in self.ds.assessments.get(slug, []) if a.metric == self.metric_id]
+
+    def _indicator_label(self, metric_id: str, indicator_id: str) -> str:
+        return self.rubric.metrics[metric_id].indicators[indicator_id].label
+
+    def _indicator_order(self) -> dict[tuple[str, str], int]:
+        order = {}
+        for i, (iid, spec) in enumerate(self.spec.indicators.items()):
+            if spec.kind == "level" and spec.source:
+                mid, _ = self.rubric.resolve(spec.source, self.metric_id)
+                order[(mid, spec.source.rpartition(".")[2])] = i
+            else:
+                order[(self.metric_id, iid)] = i
+        return order
+
+    # -- sections ---------------------------------------------------------------
+
+    def evidence_table(self) -> Html:
+        """Every figure this metric rests on or shows, with its source."""
+        rows = self.rows()
+        order = self._indicator_order()
+        rows = sorted(rows, key=lambda r: (order.get((r.metric, r.indicator), 99), -_period_mid(r.period), r.market, r.source_id, r.measure))
+        parts = []
+        if rows:
+            body = []
+            for r in rows:
+                spec = self.rubric.metrics[r.metric].indicators[r.indicator]
+                kind = "context" if spec.kind == "context" and (r.metric, r.indicator) not in self._scored_reads() else "scored"
+                measure = esc(r.measure)
+                if r.note:
+                    measure += f'<div class="mb-note">{esc(r.note)}</div>'
+                body.append([
+                    esc(spec.label) + (' <span class="mb-tag">context</span>' if kind == "context" else ""),
+                    f'<span class="mb-value">{esc(fmt_number(r.value, 2))}</span>',
+                    esc(r.unit),
+                    esc(r.period),
+                    esc(r.market),
+                    measure,
+                    self.cite(r.source_id),
+                ])
+            parts.append(table(
+                ["Indicator", "Value", "Unit", "Period", "Market", "What was measured", "Source"],
+                body, cls="mb-evidence", numeric={1},
+                caption=f"{len(rows)} figure(s) on {esc(self.name)}",
+            ))
+        else:
+            parts.append(para(f"No figures on {esc(self.name)} for this metric yet.", "mb-missing"))
+        judgements = self.judgements()
+        if judgements:
+            body = []
+            for a in sorted(judgements, key=lambda a: (a.indicator, a.level, a.rationale)):
+                spec = self.spec.indicators[a.indicator]
+                body.append([
+                    esc(spec.label),
+                    f'<span class="mb-value">{a.level}</span>',
+                    esc(spec.levels[a.level]),
+                    esc(a.rationale),
+                    "<br>".join(self.cite(s) for s in a.source_ids),
+                ])
+            parts.append(table(
+                ["Judgement", "Level", "What the level means", "Why", "Sources"],
+                body, cls="mb-judgements", numeric={1},
+                caption=f"{len(judgements)} judgement(s) on ordinal indicators",
+            ))
+        return Html("".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
+
+    def _scored_reads(self) -> set[tuple[str, str]]:
+        """(metric, indicator) pairs that a scored indicator of this metric reads."""
+        out = set()
+        for iid, spec in self.spec.indicators.items():
+            if spec.kind == "level" and spec.source:
+                mid, _ = self.rubric.resolve(spec.source, self.metric_id)
+                out.add((mid, spec.source.rpartition(".")[2]))
+            elif spec.kind == "derived":
+                out.add((self.metric_id, spec.source))
+            elif spec.kind == "level":
+                out.add((self.metric_id, iid))
+        return out
+
+    def _timeline_candidate(self):
+        """The indicator with the most dated figures (at least 3 periods), for the time chart."""
+        by_ind = defaultdict(list)
+        for r in self.rows():
+            by_ind[(r.metric, r.indicator)].append(r)
+        best = None
+        for key, rows in by_ind.items():
+            periods = {r.period for r in rows}
+            if len(periods) >= 3 and (best is None or len(rows) > len(by_ind[best])):
+                best = key
+        return best, by_ind.get(best, [])
+
+    def charts(self) -> None:
+        """A time series of the best-documented indicator, or the figures by indicator."""
+        key, rows = self._timeline_candidate()
+        shown = False
+        if key:
+            # one unit per chart: keep the indicator's main unit
+            units = defaultdict(int)
+            for r in rows:
+                units[r.unit] += 1
+            unit = max(units, key=lambda u: (units[u], u))
+            data = []
+            for r in rows:
+                if r.unit != unit:
+                    continue
+                s = self.ds.sources[r.source_id]
+                data.append(dict(t=_period_mid(r.period), value=r.value, tracker=s.publisher,
+                                 period=r.period, market=r.market, source=s.title))
+            markets = sorted({d["market"] for d in data})
+            if len(markets) > 1:
+                main = max(markets, key=lambda m: (sum(d["market"] == m for d in data), m == "global", m))
+                data = [d for d in data if d["market"] == main]
+            else:
+                main = markets[0]
+            label = self._indicator_label(*key)
+            display(charts.timeline(data, f"{self.name}: {label.lower()} ({main})", unit))
+            shown = True
+        if not shown:
+            peer = self._peer_chart()
+            if peer is not None:
+                display(peer)
+                self._peer_chart_shown = True
+                shown = True
+        if not shown:
+            pts = self._points_rows()
+            if pts:
+                display(charts.points_chart(pts, f"{self.name}: points per indicator"))
+            else:
+                display(Html(para("Nothing to chart: there are no figures for this metric yet.", "mb-missing")))
+
+    def _latest(self, rows: list[EvidenceRow]) -> EvidenceRow | None:
+        if not rows:
+            return None
+        return max(rows, key=lambda r: (_period_mid(r.period), r.market == "global", r.value))
+
+    def _peer_indicator(self):
+        """The scored level indicator (or its source) with figures for the most companies."""
+        best, best_n = None, 1
+        for key in sorted(self._scored_reads()):
+            spec = self.rubric.metrics[key[0]].indicators[key[1]]
+            if spec.kind not in ("level", "context"):
+                continue
+            n = sum(
+                1 for slug in [self.slug, *self.peer_slugs]
+                if any((r.metric, r.indicator) == key for r in self.ds.evidence.get(slug, []))
+            )
+            has_own = any((r.metric, r.indicator) == key for r in self.ds.evidence.get(self.slug, []))
+            if n > best_n and has_own:
+                best, best_n = key, n
+        return best
+
+    def _peer_rows(self, key) -> list[dict]:
+        spec = self.rubric.metrics[key[0]].indicators[key[1]]
+        out = []
+        for slug in [self.slug, *self.peer_slugs]:
+            rows = [r for r in self.ds.evidence.get(slug, []) if (r.metric, r.indicator) == key and spec.factor(r.unit)]
+            latest = self._latest(rows)
+            if latest is None:
+                continue
+            out.append(dict(company=self.company_name(slug), value=latest.value * spec.factor(latest.unit),
+                            period=latest.period, market=latest.market, highlight=slug == self.slug))
+        return out
+
+    def _peer_chart(self):
+        key = self._peer_indicator()
+        if key is None:
+            return None
+        spec = self.rubric.metrics[key[0]].indicators[key[1]]
+        return charts.peer_bars(self._peer_rows(key), f"{spec.label}: {self.name} and its peers", spec.unit)
+
+    def _points_rows(self) -> list[dict]:
+        return [
+            dict(indicator=i.label, points=round(i.points, 2), low=round(i.low, 2), high=round(i.high, 2),
+                 weight=round(i.weight, 4))
+            for i in self.result.indicators if i.scored
+        ]
+
+    def walkthrough(self) -> None:
+        """Each indicator: its value, the anchors, its points, its weight, and the sum."""
+        r = self.result
+        body = []
+        for ind in r.indicators:
+            if ind.kind == "context":
+                continue
+            spec = self.spec.indicators[ind.id]
+            anchors = " · ".join(f"{fmt_number(a)}→{fmt_number(p)}" for a, p in spec.anchors)
+            if ind.scored:
+                value = self._value_text(ind, spec)
+                contribution = ind.weight * ind.points
+                body.append([
+                    esc(ind.label), esc(ind.kind), str(ind.rows_used), value, esc(anchors),
+                    f"{ind.points:.1f}", f"{spec.weight:.0%} → {ind.weight:.0%}", f"{contribution:.2f}",
+                ])
+            else:
+                body.append([
+                    esc(ind.label), esc(ind.kind), "0", f'<span class="mb-missing">{esc(ind.status)}</span>',
+                    esc(anchors), "–", f"{spec.weight:.0%} → 0%", "–",
+                ])
+        if r.score is not None:
+            body.append(["<b>Sub-score</b>", "", f"<b>{r.n_evidence}</b>", "", "", "", "100%",
+                         f"<b>{r.score:.1f}</b>"])
+        display(Html(table(
+            ["Indicator", "Kind", "Rows", "Value", "Anchors (value→points)", "Points", "Weight (rubric → used)", "Points × weight"],
+            body, cls="mb-walk", numeric={2, 5, 7},
+            caption="How the sub-score is computed",
+        )))
+        pts = self._points_rows()
+        if pts:
+            display(charts.points_chart(pts, f"{self.name}: points per indicator"))
+        details = [self._detail(ind) for ind in r.indicators if ind.scored]
+        if details:
+            display(Html("".join(details)))
+
+    def _value_text(self, ind: IndicatorResult, spec) -> str:
+        if ind.kind == "ordinal":
+            levels = [int(o.value) for o in ind.observations if o.weight > 0] or [int(o.value) for o in ind.observations]
+            mean = sum(levels) / len(levels)
+            return f"level {fmt_number(mean, 1)}" + (f" (mean of {len(levels)})" if len(levels) > 1 else "")
+        if ind.kind == "derived":
+            unit = {"slope": "pp per year", "cagr": "% per year", "volatility": "pp per year", "drawdown": "pp"}[spec.statistic]
+            return esc(f"{fmt_number(ind.value, 2)} {unit}")
+        return esc(fmt_value(ind.value, ind.unit)) + ' <span class="mb-hint">(weighted mean)</span>'
+
+    def _detail(self, ind: IndicatorResult) -> str:
+        total = sum(o.weight for o in ind.observations) or 1
+        body = []
+        for o in ind.observations:
+            if ind.kind == "ordinal":
+                what, value = esc(o.label), f"level {int(o.value)}"
+            elif ind.kind == "derived":
+                what, value = esc(o.label), esc(fmt_number(o.value, 2))
+            else:
+                what, value = esc(f"{o.label} ({o.period}, {o.market})"), esc(fmt_value(o.value, ind.unit))
+            share = f"{o.weight / total:.0%}" if o.weight else "0% (low confidence)"
+            body.append([what, value, f"{o.points:.1f}", share, "<br>".join(self.cite(s) for s in o.source_ids[:4])])
+        note = f'<p class="mb-note">{esc(ind.note)}</p>' if ind.note else ""
+        return (
+            f'<details class="mb-details"><summary>{esc(ind.label)}: {len(ind.observations)} observation(s), '
+            f"{ind.points:.1f} points</summary>{note}"
+            + table(["Observation", "Value", "Points", "Weight share", "Source"], body, numeric={1, 2, 3})
+            + "</details>"
+        )
+
+    def subscore(self) -> Html:
+        """The sub-score card, and the sub-score written to the build's score files."""
+        r = self.result
+        self._write_part()
+        if r.score is None:
+            return Html(box(
+                f'<div class="mb-score-big">not scored</div><p>No scored evidence on {esc(self.name)} '
+                f"for this metric: it is left out of the overall score, and the other metrics' weights "
+                f"are scaled up to fill its place.</p>", "mb-score-card mb-missing"), "not scored")
+        grade = next(g for g in self.rubric.coverage_grades if g.grade == r.coverage)
+        rating = self.rubric.rating(r.score)
+        ref = self.reference.get(self.metric_id)
+        ref_html = ""
+        if ref is not None:
+            diff = r.score - ref.score
+            ref_html = (f'<div class="mb-score-ref">Original report: <b>{fmt_number(ref.score)}</b> '
+                        f"({'+' if diff >= 0 else ''}{diff:.1f} here)</div>")
+        html = (
+            f'<div class="mb-score-big">{r.score:.1f}<span> / 10</span></div>'
+            f'<div class="mb-score-rating">{esc(rating.name)}</div>'
+            f'<div class="mb-score-meta">range {r.low:.1f}–{r.high:.1f} · coverage {esc(r.coverage)} '
+            f"({esc(grade.meaning)}) · {r.n_evidence} evidence rows · "
+            f"{r.hard_share:.0%} of the weight on hard figures</div>{ref_html}"
+        )
+        return Html(box(html, "mb-score-card"), f"{r.score:.1f} / 10")
+
+    def _write_part(self) -> None:
+        if not self.output_dir:
+            return
+        out = Path(self.output_dir) / "scores"
+        out.mkdir(parents=True, exist_ok=True)
+        payload = self.card.to_json()["metrics"][self.metric_id]
+        (out / f"{self.metric_id}.json").write_text(json.dumps(payload, indent=2) + "\n")
+
+    def moves(self) -> Html:
+        """What would move the sub-score: the next anchor of each indicator, and missing evidence."""
+        r = self.result
+        items = []
+        for ind in r.indicators:
+            if not ind.scored:
+                continue
+            spec = self.spec.indicators[ind.id]
+            nxt = min((p for _, p in spec.anchors if p > ind.points + 1e-9), default=None)
+            if nxt is None:
+                continue
+            gain = ind.weight * (nxt - ind.points)
+            target = next(a for a, p in spec.anchors if p == nxt)
+            if ind.kind == "ordinal":
+                how = f"a judgement of level {fmt_number(target)}"
+            elif ind.kind == "derived":
+                how = f"a {spec.statistic} of {fmt_number(target)}"
+            else:
+                how = f"figures around {fmt_value(target, ind.unit)}"
+            items.append((gain, f"<b>{esc(ind.label)}</b>: {esc(how)} would add about {gain:.1f} to the sub-score."))
+        items.sort(key=lambda x: -x[0])
+        lines = [t for _, t in items[:3]]
+        for ind in r.missing:
+            spec = self.spec.indicators[ind.id]
+            lines.append(f"<b>{esc(ind.label)}</b> has no usable evidence ({esc(ind.status)}); sourced figures "
+                         f"would give it its {spec.weight:.0%} weight back and could move the sub-score either way.")
+        if not lines:
+            lines = ["Every indicator is at its highest anchor."]
+        return Html(bullets(lines), "what would move the sub-score")
+
+    def peers(self) -> None:
+        """The company's sub-score on this metric against its peers', and their figures."""
+        body = []
+        cards = [(s, self.peer_card(s)) for s in [self.slug, *self.peer_slugs]]
+        cards.sort(key=lambda sc: (-(sc[1].metrics[self.metric_id].score or -1), sc[0]))
+        for slug, card in cards:
+            m = card.metrics[self.metric_id]
+            name = esc(self.company_name(slug))
+            if slug == self.slug:
+                name = f"<b>{name}</b>"
+            body.append([
+                name,
+                fmt_score(m.score),
+                f"{fmt_score(m.low)}–{fmt_score(m.high)}" if m.score is not None else "–",
+                esc(m.coverage),
+                str(m.n_evidence),
+            ])
+        display(Html(table(["Company", "Sub-score", "Range", "Coverage", "Evidence rows"], body,
+                           cls="mb-peers", numeric={1, 4},
+                           caption=f"{esc(self.spec.title)}: {esc(self.name)} among its peers")))
+        chart = None if getattr(self, "_peer_chart_shown", False) else self._peer_chart()
+        if chart is not None:
+            display(chart)
+        elif not getattr(self, "_peer_chart_shown", False):
+            display(Html(para("No indicator of this metric has figures for both this company and a peer, "
+                              "so there is no side-by-side chart.", "mb-missing")))
+
+    def caveats(self) -> Html:
+        """Missing indicators, low-confidence sources, sources that disagree, old figures."""
+        r = self.result
+        items = []
+        for ind in r.missing:
+            items.append(f"<b>{esc(ind.label)}</b>: {esc(ind.status)}"
+                         + (f" ({esc(ind.note)})" if ind.note else "")
+                         + "; its weight went to the other indicators.")
+        if r.score is not None and len([i for i in r.indicators if i.scored]) < self.rubric.thin_metric_indicators:
+            items.append("The sub-score rests on a single indicator: treat it as a first reading, not a verdict.")
+        items += self._disagreements()
+        rows = self.rows()
+        if rows:
+            newest = max(_period_mid(x.period) for x in rows)
+            latest_all = max(_period_mid(x.period) for s in self.ds.evidence.values() for x in s) if self.ds.evidence else newest
+            if latest_all - newest > 3:
+                items.append(f"The newest figure here describes {int(newest)}; the evidence is dated.")
+        for ind in r.indicators:
+            if ind.scored and ind.kind == "level":
+                markets = sorted({o.market for o in ind.observations})
+                if len(markets) > 1:
+                    items.append(f"<b>{esc(ind.label)}</b> mixes markets ({esc(', '.join(markets))}); "
+                                 "global figures count fully, others at a reduced weight.")
+        low = sorted({s for x in rows for s in [x.source_id] if self.ds.sources[s].confidence == "low"})
+        if low:
+            items.append("Some figures come from low-confidence sources (marked in the table); they never "
+                         "carry an indicator alone.")
+        if not items:
+            items.append("No missing indicators, disagreeing sources or dated figures were found.")
+        return Html(bullets(items), f"{len(items)} caveats")
+
+    def _disagreements(self) -> list[str]:
+        groups = defaultdict(list)
+        for r in self.rows():
+            groups[(r.metric, r.indicator, r.period, r.market, r.unit)].append(r)
+        out = []
+        for (mid, iid, period, market, unit), rows in sorted(groups.items()):
+            pubs = {self.ds.sources[r.source_id].publisher for r in rows}
+            values = [r.value for r in rows]
+            if len(pubs) < 2 or max(values) == min(values):
+                continue
+            spread = max(values) - min(values)
+            scale = max(abs(v) for v in values) or 1
+            if spread / scale < 0.05:
+                continue
+            listing = "; ".join(f"{fmt_value(r.value, unit)} ({self.ds.sources[r.source_id].publisher})"
+                                for r in sorted(rows, key=lambda r: (r.value, r.source_id)))
+            out.append(f"Sources disagree on <b>{esc(self._indicator_label(mid, iid).lower())}</b> "
+                       f"for {esc(period)} ({esc(market)}): {esc(listing)}.")
+        return out[:6]
+
+    def try_it(self) -> Html:
+        """Two exercises computed by the engine: change a judgement, drop an indicator."""
+        r = self.result
+        items = []
+        judgements = self.judgements()
+        if judgements:
+            a = sorted(judgements, key=lambda a: (a.indicator, a.level))[0]
+            levels = sorted(self.spec.indicators[a.indicator].levels)
+            new_level = a.level - 1 if a.level > levels[0] else a.level + 1
+            changed = [x.model_copy(update={"level": new_level}) if x is a else x for x in self.ds.assessments[self.slug]]
+            alt = score_company(self.rubric, self.slug, self.ds.evidence[self.slug], changed, self.ds.sources)
+            m = alt.metrics[self.metric_id]
+            items.append(
+                f"In <code>data/assessments/{esc(self.slug)}.csv</code>, change the level of "
+                f"<b>{esc(self.spec.indicators[a.indicator].label)}</b> from {a.level} to {new_level} and rebuild. "
+                f"The sub-score moves from {fmt_score(r.score)} to {fmt_score(m.score)}, and the overall score from "
+                f"{fmt_score(self.card.overall)} to {fmt_score(alt.overall)}. Do you agree with the level chosen? "
+                "Argue for one level up or down from its descriptor."
+            )
+        scored = [i for i in r.indicators if i.scored and i.kind != "ordinal"]
+        if scored:
+            top = max(scored, key=lambda i: (i.weight, i.id))
+            keep = [x for x in self.ds.evidence[self.slug] if (x.metric, x.indicator) not in self._reads_of(top.id)]
+            alt = score_company(self.rubric, self.slug, keep, self.ds.assessments[self.slug], self.ds.sources)
+            m = alt.metrics[self.metric_id]
+            items.append(
+                f"Delete the rows behind <b>{esc(top.label)}</b> (the heaviest hard indicator here). The sub-score "
+                f"becomes {fmt_score(m.score)} instead of {fmt_score(r.score)} and its coverage grade "
+                f"{esc(m.coverage)} instead of {esc(r.coverage)}: the remaining indicators share its weight. "
+                "Is a score on less evidence still a fair reading?"
+            )
+        if not items:
+            items.append(f"Find one sourced figure on {esc(self.name)} for this metric, add it to "
+                         f"<code>data/evidence/{esc(self.slug)}.csv</code> and rebuild: the metric gets a sub-score.")
+        return Html(bullets(items), "exercises")
+
+    def _reads_of(self, indicator_id: str) -> set[tuple[str, str]]:
+        spec = self.spec.indicators[indicator_id]
+        if spec.kind == "level" and spec.source:
+            mid, _ = self.rubric.resolve(spec.source, self.metric_id)
+            return {(mid, spec.source.rpartition(".")[2])}
+        if spec.kind == "derived":
+            return {(self.metric_id, spec.source)}
+        return {(self.metric_id, indicator_id)}

@@ -1,0 +1,164 @@
+"""Altair charts of the evidence and the scores.
+
+Each function takes plain rows (lists of dicts) and returns an ``alt.Chart``; the
+chapters display it. Charts render in the book through the Vega bundle the
+build ships in ``_static/`` (no network needed).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+HIGHLIGHT = "#c0392b"
+MUTED = "#9aa5b1"
+ACCENT = "#2c6e91"
+WIDTH = 560
+
+
+def decimal_year_to_date(t: float) -> pd.Timestamp:
+    year = int(t)
+    start = pd.Timestamp(year=year, month=1, day=1)
+    end = pd.Timestamp(year=year + 1, month=1, day=1)
+    return start + (end - start) * (t - year)
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows)
+
+
+def timeline(rows: list[dict], title: str, unit: str) -> alt.Chart:
+    """Figures over time, one line per source publisher (tracker).
+
+    ``rows``: dicts with ``t`` (decimal year), ``value``, ``tracker``, ``period``,
+    ``market``, ``source``. Where trackers report the same period, the gap
+    between their lines is their disagreement.
+    """
+    df = _frame(rows)
+    df["date"] = df["t"].map(decimal_year_to_date)
+    df = df.sort_values(["tracker", "date", "value"]).reset_index(drop=True)
+    base = alt.Chart(df, title=alt.Title(title, subtitle="one line per source; where lines part, sources disagree"))
+    enc = dict(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
+        y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
+        color=alt.Color("tracker:N", title="Source", legend=alt.Legend(orient="bottom", columns=3)),
+        tooltip=[
+            alt.Tooltip("tracker:N", title="Source"),
+            alt.Tooltip("period:N", title="Period"),
+            alt.Tooltip("market:N", title="Market"),
+            alt.Tooltip("value:Q", title=unit),
+        ],
+    )
+    lines = base.mark_line(strokeWidth=1.5).encode(**{k: enc[k] for k in ("x", "y", "color")})
+    points = base.mark_point(filled=True, size=50).encode(**enc)
+    return (lines + points).properties(width=WIDTH, height=260)
+
+
+def peer_bars(rows: list[dict], title: str, unit: str) -> alt.Chart:
+    """The latest figure of each company, the book's company highlighted.
+
+    ``rows``: dicts with ``company``, ``value``, ``period``, ``market``, ``highlight`` (bool).
+    """
+    df = _frame(rows).sort_values(["value", "company"], ascending=[False, True]).reset_index(drop=True)
+    order = list(df["company"])
+    return (
+        alt.Chart(df, title=alt.Title(title, subtitle="latest figure per company; periods and markets may differ"))
+        .mark_bar()
+        .encode(
+            y=alt.Y("company:N", sort=order, title=None),
+            x=alt.X("value:Q", title=unit),
+            color=alt.condition(alt.datum.highlight, alt.value(HIGHLIGHT), alt.value(MUTED)),
+            tooltip=[
+                alt.Tooltip("company:N", title="Company"),
+                alt.Tooltip("value:Q", title=unit),
+                alt.Tooltip("period:N", title="Period"),
+                alt.Tooltip("market:N", title="Market"),
+            ],
+        )
+        .properties(width=WIDTH, height=max(90, 28 * len(df)))
+    )
+
+
+def points_chart(rows: list[dict], title: str) -> alt.Chart:
+    """Each indicator's points (0-10) with its low-high range and its weight.
+
+    ``rows``: dicts with ``indicator``, ``points``, ``low``, ``high``, ``weight`` (0-1, effective).
+    """
+    df = _frame(rows)
+    order = list(df["indicator"])
+    base = alt.Chart(df, title=alt.Title(title, subtitle="bar: points; line: low-high range; label: weight in the sub-score"))
+    y = alt.Y("indicator:N", sort=order, title=None)
+    bars = base.mark_bar(color=ACCENT, opacity=0.8).encode(
+        y=y,
+        x=alt.X("points:Q", title="points (0-10)", scale=alt.Scale(domain=[0, 10])),
+        tooltip=[
+            alt.Tooltip("indicator:N", title="Indicator"),
+            alt.Tooltip("points:Q", title="Points", format=".1f"),
+            alt.Tooltip("low:Q", title="Low", format=".1f"),
+            alt.Tooltip("high:Q", title="High", format=".1f"),
+            alt.Tooltip("weight:Q", title="Weight", format=".0%"),
+        ],
+    )
+    ranges = base.mark_rule(color="#222", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
+    labels = base.mark_text(align="left", dx=4, color="#333").encode(
+        y=y, x=alt.value(WIDTH + 4), text=alt.Text("weight:Q", format=".0%")
+    )
+    return (bars + ranges + labels).properties(width=WIDTH, height=max(80, 32 * len(df)))
+
+
+def scores_chart(rows: list[dict], title: str) -> alt.Chart:
+    """Sub-scores of the eleven metrics with their ranges, and a reference score where one exists.
+
+    ``rows``: dicts with ``metric``, ``score`` (None if missing), ``low``, ``high``,
+    ``coverage``, and optionally ``reference``.
+    """
+    df = _frame(rows)
+    order = list(df["metric"])
+    scored = df[df["score"].notna()]
+    base = alt.Chart(scored, title=alt.Title(title, subtitle="bar: sub-score; line: low-high range"))
+    y = alt.Y("metric:N", sort=order, title=None)
+    bars = base.mark_bar(color=ACCENT, opacity=0.8).encode(
+        y=y,
+        x=alt.X("score:Q", title="sub-score (0-10)", scale=alt.Scale(domain=[0, 10])),
+        tooltip=[
+            alt.Tooltip("metric:N", title="Metric"),
+            alt.Tooltip("score:Q", title="Sub-score", format=".1f"),
+            alt.Tooltip("low:Q", title="Low", format=".1f"),
+            alt.Tooltip("high:Q", title="High", format=".1f"),
+            alt.Tooltip("coverage:N", title="Coverage"),
+        ],
+    )
+    ranges = base.mark_rule(color="#222", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
+    layers = [bars, ranges]
+    if "reference" in df and df["reference"].notna().any():
+        ref = alt.Chart(df[df["reference"].notna()]).mark_tick(color=HIGHLIGHT, thickness=3, size=22).encode(
+            y=y, x="reference:Q", tooltip=[alt.Tooltip("reference:Q", title="Original report")]
+        )
+        layers.append(ref)
+    return alt.layer(*layers).properties(width=WIDTH, height=32 * len(df))
+
+
+def heatmap(rows: list[dict], title: str) -> alt.Chart:
+    """Sub-scores by brand and metric. ``rows``: ``company``, ``metric``, ``score`` (None if missing), ``coverage``."""
+    df = _frame(rows)
+    df["label"] = df["score"].map(lambda s: "–" if pd.isna(s) else f"{s:.1f}")
+    metrics = list(dict.fromkeys(df["metric"]))
+    companies = list(dict.fromkeys(df["company"]))
+    base = alt.Chart(df, title=title).encode(
+        x=alt.X("metric:N", sort=metrics, title=None, axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("company:N", sort=companies, title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("score:Q", scale=alt.Scale(domain=[0, 10], scheme="blues"), title="sub-score"),
+        tooltip=[
+            alt.Tooltip("company:N", title="Brand"),
+            alt.Tooltip("metric:N", title="Metric"),
+            alt.Tooltip("label:N", title="Sub-score"),
+            alt.Tooltip("coverage:N", title="Coverage"),
+        ],
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text="label:N",
+        color=alt.condition(alt.datum.score > 6, alt.value("white"), alt.value("#111")),
+    )
+    return (cells + text).properties(width=44 * len(metrics), height=30 * len(companies))

@@ -1,0 +1,29 @@
+"""Where things live, and the one check every company slug passes before it touches a path."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# MOATBOOK_DATA_DIR points the book at another data folder (tests use a small fictional one).
+DATA_DIR = Path(os.environ.get("MOATBOOK_DATA_DIR") or ROOT / "data").resolve()
+CHAPTERS_DIR = ROOT / "chapters"
+BUILD_DIR = ROOT / "_build"
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class SlugError(ValueError):
+    """A company slug that is not letters, digits and single dashes."""
+
+
+def check_slug(slug: str) -> str:
+    """Return ``slug`` if it is a safe company id (lowercase letters, digits, dashes)."""
+    if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 40:
+        raise SlugError(
+            f"{slug!r} is not a valid company slug: use lowercase letters, digits and "
+            "single dashes, e.g. 'xiaomi' or 'one-plus' (at most 40 characters)"
+        )
+    return slug

@@ -1,0 +1,632 @@
+"""Schemas of the data tables and the rubric, as pydantic models.
+
+Each CSV row is validated by one model, with a *context* that carries what the
+row refers to (the rubric, the known sources, the file's company). A failure is
+reported per field, so :mod:`moatbook.data` can name file, row and column.
+The field descriptions here and the tables in ``data/README.md`` describe the
+same columns; a test keeps them in step.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .paths import SLUG_RE
+from .periods import PeriodError, parse_period
+
+METRIC_IDS = (
+    "customer_retention",
+    "net_promoter_score",
+    "purchase_frequency",
+    "customer_lifetime_value",
+    "price_premium",
+    "share_of_wallet",
+    "customer_engagement",
+    "upsell_cross_sell",
+    "brand_advocacy",
+    "market_share_stability",
+    "resilience_to_issues",
+)
+
+SCORED_KINDS = ("level", "derived", "ordinal")
+WEIGHT_TOLERANCE = 0.001
+SOURCE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_RE = re.compile(r"^(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+FULL_DATE_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def _err(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
+
+
+def _ctx(info: ValidationInfo) -> dict:
+    return info.context or {}
+
+
+# --------------------------------------------------------------------------- rubric
+
+
+class UnitSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    description: str
+
+    def check(self, unit: str, value: float) -> None:
+        if self.min is not None and value < self.min or self.max is not None and value > self.max:
+            lo = "" if self.min is None else f"{self.min:g}"
+            hi = "" if self.max is None else f"{self.max:g}"
+            what = {"%": "a share ('%')", "score -100..100": "a net score such as an NPS"}.get(
+                unit, f"a value in '{unit}'"
+            )
+            if self.min is not None and self.max is not None:
+                raise _err("out_of_range", f"{what} must lie between {lo} and {hi}, got {value:g}")
+            if self.min is not None:
+                raise _err("out_of_range", f"{what} must be at least {lo}, got {value:g}")
+            raise _err("out_of_range", f"{what} must be at most {hi}, got {value:g}")
+        if self.integer and value != int(value):
+            raise _err("not_integer", f"a value in '{unit}' must be a whole number, got {value:g}")
+
+
+class CombineSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    half_life_years: float = Field(gt=0)
+    range_window_years: float = Field(gt=0)
+    market_weights: dict[str, float]
+    confidence_weights: dict[Literal["high", "medium", "low"], float]
+
+    @field_validator("market_weights")
+    @classmethod
+    def _markets(cls, v: dict[str, float]) -> dict[str, float]:
+        for key in ("global", "other"):
+            if key not in v:
+                raise _err("missing_key", f"market_weights needs a '{key}' entry")
+        if any(w <= 0 for w in v.values()):
+            raise _err("bad_weight", "market weights must be positive")
+        return v
+
+    @field_validator("confidence_weights")
+    @classmethod
+    def _confidence(cls, v: dict[str, float]) -> dict[str, float]:
+        missing = {"high", "medium", "low"} - set(v)
+        if missing:
+            raise _err("missing_key", f"confidence_weights lacks {sorted(missing)}")
+        if any(w <= 0 for w in v.values()):
+            raise _err("bad_weight", "confidence weights must be positive")
+        return v
+
+
+class CoverageGrade(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grade: str
+    min_hard_share: float = Field(ge=0, le=1)
+    min_present_share: float = Field(ge=0, le=1)
+    meaning: str
+
+
+class Band(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    min: float
+    max: float
+
+
+class Rating(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    min: float
+    max: float
+    indication: str
+
+
+class Indicator(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    label: str
+    kind: Literal["level", "derived", "ordinal", "context"]
+    description: str
+    unit: str | None = None
+    also_units: dict[str, float] = Field(default_factory=dict)
+    weight: float | None = Field(default=None, gt=0, le=1)
+    anchors: list[tuple[float, float]] | None = None
+    source: str | None = Field(default=None, alias="from")
+    statistic: Literal["slope", "cagr", "volatility", "drawdown"] | None = None
+    window_years: int | None = Field(default=None, ge=2)
+    min_points: int | None = Field(default=None, ge=2)
+    levels: dict[int, str] | None = None
+    period: Literal["annual"] | None = None
+
+    @field_validator("anchors")
+    @classmethod
+    def _anchors(cls, v):
+        if v is None:
+            return v
+        if len(v) < 2:
+            raise _err("anchors", "anchors need at least two [value, points] pairs")
+        xs = [a[0] for a in v]
+        steps = [b - a for a, b in zip(xs, xs[1:])]
+        if not (all(s > 0 for s in steps) or all(s < 0 for s in steps)):
+            raise _err("anchors", "anchor values must be strictly increasing or strictly decreasing")
+        if any(not 0 <= p <= 10 for _, p in v):
+            raise _err("anchors", "anchor points must lie between 0 and 10")
+        return v
+
+    @model_validator(mode="after")
+    def _by_kind(self):
+        need = {
+            "level": ("weight", "anchors"),
+            "derived": ("weight", "anchors", "source", "statistic", "window_years", "min_points"),
+            "ordinal": ("weight", "anchors", "levels"),
+            "context": ("unit",),
+        }[self.kind]
+        for key in need:
+            if getattr(self, key) is None:
+                name = "from" if key == "source" else key
+                raise _err("missing_key", f"an indicator of kind '{self.kind}' needs '{name}'")
+        if self.kind == "level" and self.unit is None and self.source is None:
+            raise _err("missing_key", "an indicator of kind 'level' needs 'unit' or 'from'")
+        if self.kind == "context" and self.weight is not None:
+            raise _err("bad_key", "a context indicator is not scored and takes no 'weight'")
+        if self.kind == "ordinal":
+            levels = sorted(self.levels)
+            if levels != list(range(levels[0], levels[-1] + 1)):
+                raise _err("levels", "ordinal levels must be consecutive whole numbers")
+        return self
+
+    @property
+    def scored(self) -> bool:
+        return self.kind in SCORED_KINDS
+
+    def factor(self, unit: str) -> float | None:
+        """Factor converting ``unit`` to this indicator's unit, or None if not accepted."""
+        if unit == self.unit:
+            return 1.0
+        return self.also_units.get(unit)
+
+    @property
+    def accepted_units(self) -> list[str]:
+        return ([self.unit] if self.unit else []) + list(self.also_units)
+
+
+class Metric(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    weight: float = Field(gt=0, le=1)
+    question: str
+    indicators: dict[str, Indicator]
+
+    @model_validator(mode="after")
+    def _weights(self):
+        total = math.fsum(i.weight for i in self.indicators.values() if i.scored)
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise _err("weights", f"the scored indicator weights add up to {total:g}, not 1")
+        return self
+
+
+class Rubric(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    units: dict[str, UnitSpec]
+    markets: list[str]
+    combine: CombineSpec
+    judgement_margin_levels: int = Field(ge=0)
+    coverage_grades: list[CoverageGrade]
+    bands: list[Band]
+    ratings: list[Rating]
+    thin_metric_indicators: int = Field(ge=1)
+    metrics: dict[str, Metric]
+
+    @field_validator("metrics")
+    @classmethod
+    def _metric_ids(cls, v: dict[str, Metric]) -> dict[str, Metric]:
+        unknown = [m for m in v if m not in METRIC_IDS]
+        missing = [m for m in METRIC_IDS if m not in v]
+        if unknown:
+            raise _err("metrics", f"unknown metric id(s) {unknown}; the metrics are {list(METRIC_IDS)}")
+        if missing:
+            raise _err("metrics", f"missing metric id(s) {missing}")
+        total = math.fsum(m.weight for m in v.values())
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            raise _err("weights", f"the metric weights add up to {total:g}, not 1")
+        return v
+
+    @field_validator("bands")
+    @classmethod
+    def _bands(cls, v: list[Band]) -> list[Band]:
+        return _contiguous(v, 100, "bands")
+
+    @field_validator("ratings")
+    @classmethod
+    def _ratings(cls, v: list[Rating]) -> list[Rating]:
+        return _contiguous(v, 10, "ratings")
+
+    @field_validator("coverage_grades")
+    @classmethod
+    def _grades(cls, v: list[CoverageGrade]) -> list[CoverageGrade]:
+        if not v or v[-1].min_hard_share != 0 or v[-1].min_present_share != 0:
+            raise _err("grades", "the last coverage grade must have both minimums at 0")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self):
+        for mid, metric in self.metrics.items():
+            for iid, ind in metric.indicators.items():
+                where = f"metrics.{mid}.indicators.{iid}"
+                for unit in ind.accepted_units:
+                    if unit not in self.units:
+                        raise _err("units", f"{where}: unit '{unit}' is not in the units list")
+                if ind.kind == "level" and ind.source:
+                    target = self.resolve(ind.source, mid)
+                    if target is None or target[1].unit is None:
+                        raise _err("from", f"{where}: 'from: {ind.source}' names no indicator with a unit")
+                if ind.kind == "derived":
+                    target = metric.indicators.get(ind.source)
+                    if target is None or target.unit is None:
+                        raise _err("from", f"{where}: 'from: {ind.source}' names no indicator of {mid} with a unit")
+        return self
+
+    def resolve(self, ref: str, metric_id: str) -> tuple[str, Indicator] | None:
+        """Resolve ``metric.indicator`` (or ``indicator`` within ``metric_id``)."""
+        mid, _, iid = ref.rpartition(".")
+        mid = mid or metric_id
+        metric = self.metrics.get(mid)
+        if metric is None or iid not in metric.indicators:
+            return None
+        return mid, metric.indicators[iid]
+
+    def band(self, overall: float) -> str:
+        return _pick(self.bands, overall).name
+
+    def rating(self, score: float) -> Rating:
+        return _pick(self.ratings, score)
+
+
+def _contiguous(items: list, top: float, what: str) -> list:
+    edges = sorted(items, key=lambda b: b.min)
+    if not edges or edges[0].min != 0 or edges[-1].max != top:
+        raise _err(what, f"{what} must start at 0 and end at {top:g}")
+    for a, b in zip(edges, edges[1:]):
+        if a.max != b.min:
+            raise _err(what, f"'{a.name}' ends at {a.max:g} but the next starts at {b.min:g}")
+    return edges
+
+
+def _pick(items: list, x: float):
+    for b in items:
+        if b.min <= x < b.max:
+            return b
+    return items[-1]
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _slug(value: str, what: str) -> str:
+    if not SLUG_RE.match(value):
+        raise _err("slug", f"'{value}' is not a valid {what} (lowercase letters, digits, dashes)")
+    return value
+
+
+class Company(BaseModel):
+    """A row of ``companies.csv``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    slug: str = Field(description="short id: lowercase letters, digits and dashes")
+    name: str = Field(min_length=1, description="display name")
+    kind: Literal["brand", "benchmark"] = Field(description="brand or benchmark")
+    peers: list[str] = Field(default_factory=list, description="slugs of compared brands, ';'-separated")
+    home_market: str = Field(description="home market, from the rubric's markets")
+    summary: str = Field(min_length=10, description="one or two sentences in our words")
+
+    @field_validator("slug")
+    @classmethod
+    def _v_slug(cls, v: str) -> str:
+        return _slug(v, "company slug")
+
+    @field_validator("peers", mode="before")
+    @classmethod
+    def _v_peers(cls, v, info: ValidationInfo):
+        if isinstance(v, str):
+            v = [p.strip() for p in v.split(";") if p.strip()]
+        known = _ctx(info).get("company_slugs")
+        for p in v:
+            _slug(p, "peer slug")
+            if known is not None and p not in known:
+                raise _err("unknown_peer", f"peer '{p}' is not a slug in companies.csv")
+        return v
+
+    @field_validator("home_market")
+    @classmethod
+    def _v_market(cls, v: str, info: ValidationInfo) -> str:
+        markets = _ctx(info).get("markets")
+        if markets is not None and v not in markets:
+            raise _err("unknown_market", f"market '{v}' is not in the rubric's markets list")
+        return v
+
+
+class Source(BaseModel):
+    """A row of ``sources/*.csv``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    source_id: str = Field(description="short unique id")
+    publisher: str = Field(min_length=1, description="who produced the figure")
+    title: str = Field(min_length=1, description="title of the page or report")
+    via: str = Field(default="", description="the outlet read when it reprints the publisher")
+    url: str = Field(description="address of the page read")
+    published: str = Field(default="", description="YYYY, YYYY-MM or YYYY-MM-DD, or empty")
+    accessed: str = Field(description="YYYY-MM-DD")
+    confidence: Literal["high", "medium", "low"] = Field(description="high, medium or low")
+    seed_citation: int | None = Field(default=None, ge=1, description="number in the seed report's works cited")
+
+    @field_validator("source_id")
+    @classmethod
+    def _v_id(cls, v: str) -> str:
+        if not SOURCE_ID_RE.match(v):
+            raise _err("source_id", f"'{v}' is not a valid source id (lowercase letters, digits, dashes)")
+        return v
+
+    @field_validator("url")
+    @classmethod
+    def _v_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", v):
+            raise _err("url", f"'{v}' is not an http(s) address")
+        return v
+
+    @field_validator("published")
+    @classmethod
+    def _v_published(cls, v: str) -> str:
+        if v and not DATE_RE.match(v):
+            raise _err("date", f"'{v}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        return v
+
+    @field_validator("accessed")
+    @classmethod
+    def _v_accessed(cls, v: str) -> str:
+        if not FULL_DATE_RE.match(v):
+            raise _err("date", f"'{v}' is not a date (YYYY-MM-DD)")
+        return v
+
+    @field_validator("seed_citation", mode="before")
+    @classmethod
+    def _v_seed(cls, v):
+        return None if v in ("", None) else v
+
+
+def _check_company(v: str, info: ValidationInfo) -> str:
+    expected = _ctx(info).get("company")
+    if expected is not None and v != expected:
+        raise _err("company", f"'{v}' does not match the file's company '{expected}'")
+    return v
+
+
+def _check_metric(v: str, info: ValidationInfo) -> str:
+    rubric: Rubric | None = _ctx(info).get("rubric")
+    if rubric is not None and v not in rubric.metrics:
+        raise _err("unknown_metric", f"unknown metric '{v}'; the metrics are {', '.join(rubric.metrics)}")
+    return v
+
+
+def _indicator_spec(v: str, info: ValidationInfo) -> Indicator | None:
+    rubric: Rubric | None = _ctx(info).get("rubric")
+    metric = info.data.get("metric")
+    if rubric is None or metric not in rubric.metrics:
+        return None
+    indicators = rubric.metrics[metric].indicators
+    if v not in indicators:
+        raise _err(
+            "unknown_indicator",
+            f"unknown indicator '{v}' for metric '{metric}'; it has {', '.join(indicators)}",
+        )
+    return indicators[v]
+
+
+class EvidenceRow(BaseModel):
+    """A row of ``evidence/<slug>.csv``: one sourced figure."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    company: str = Field(description="company slug, matching the file name")
+    metric: str = Field(description="metric id")
+    indicator: str = Field(description="indicator id of that metric")
+    unit: str = Field(description="unit from the rubric, accepted by the indicator")
+    value: float = Field(description="the figure, a plain number")
+    period: str = Field(description="YYYY, YYYYQn, YYYYHn, YYYY-MM or a range A..B")
+    market: str = Field(description="market from the rubric's markets list")
+    source_id: str = Field(description="source_id in sources/")
+    measure: str = Field(min_length=3, description="what exactly was measured, in our words")
+    note: str = Field(default="", description="a short caveat in our words")
+
+    _v_company = field_validator("company")(_check_company)
+    _v_metric = field_validator("metric")(_check_metric)
+
+    @field_validator("indicator")
+    @classmethod
+    def _v_indicator(cls, v: str, info: ValidationInfo) -> str:
+        spec = _indicator_spec(v, info)
+        if spec is not None and spec.kind == "derived":
+            raise _err("derived", f"indicator '{v}' is computed from '{spec.source}'; give rows to that indicator")
+        if spec is not None and spec.kind == "level" and spec.source:
+            raise _err("reads_from", f"indicator '{v}' reads the rows of '{spec.source}'; give rows to that one")
+        return v
+
+    @field_validator("unit")
+    @classmethod
+    def _v_unit(cls, v: str, info: ValidationInfo) -> str:
+        rubric: Rubric | None = _ctx(info).get("rubric")
+        if rubric is None:
+            return v
+        if v not in rubric.units:
+            raise _err("unknown_unit", f"unknown unit '{v}'; the units are {', '.join(rubric.units)}")
+        spec = rubric.resolve(info.data.get("indicator", ""), info.data.get("metric", ""))
+        if spec is not None and spec[1].factor(v) is None:
+            raise _err(
+                "wrong_unit",
+                f"indicator '{info.data['indicator']}' takes {' or '.join(repr(u) for u in spec[1].accepted_units)}, not '{v}'",
+            )
+        return v
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _v_value_text(cls, v):
+        if isinstance(v, str):
+            text = v.strip()
+            try:
+                number = float(text)
+            except ValueError:
+                raise _err("not_a_number", f"'{v}' is not a number (write it plain, e.g. 13.8)") from None
+            return number
+        return v
+
+    @field_validator("value")
+    @classmethod
+    def _v_value(cls, v: float, info: ValidationInfo) -> float:
+        if not math.isfinite(v):
+            raise _err("not_a_number", f"'{v}' is not a finite number")
+        rubric: Rubric | None = _ctx(info).get("rubric")
+        unit = info.data.get("unit")
+        if rubric is not None and unit in rubric.units:
+            rubric.units[unit].check(unit, v)
+        return v
+
+    @field_validator("period")
+    @classmethod
+    def _v_period(cls, v: str, info: ValidationInfo) -> str:
+        try:
+            period = parse_period(v)
+        except PeriodError as exc:
+            raise _err("period", str(exc)) from None
+        rubric: Rubric | None = _ctx(info).get("rubric")
+        if rubric is not None:
+            spec = rubric.resolve(info.data.get("indicator", ""), info.data.get("metric", ""))
+            if spec is not None and spec[1].period == "annual" and not period.is_annual:
+                raise _err("period", f"indicator '{info.data['indicator']}' takes calendar years (YYYY), not '{v}'")
+        return v
+
+    @field_validator("market")
+    @classmethod
+    def _v_market(cls, v: str, info: ValidationInfo) -> str:
+        rubric: Rubric | None = _ctx(info).get("rubric")
+        if rubric is not None and v not in rubric.markets:
+            raise _err("unknown_market", f"unknown market '{v}'; add it to the rubric's markets list first")
+        return v
+
+    @field_validator("source_id")
+    @classmethod
+    def _v_source(cls, v: str, info: ValidationInfo) -> str:
+        sources = _ctx(info).get("sources")
+        if sources is not None and v not in sources:
+            raise _err("unknown_source", f"unknown source id '{v}' (not in data/sources/)")
+        return v
+
+    @property
+    def key(self) -> tuple:
+        return (self.company, self.indicator, self.period, self.market, self.source_id, self.measure)
+
+
+class AssessmentRow(BaseModel):
+    """A row of ``assessments/<slug>.csv``: one judgement on an ordinal indicator."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    company: str = Field(description="company slug, matching the file name")
+    metric: str = Field(description="metric id")
+    indicator: str = Field(description="ordinal indicator id of that metric")
+    level: int = Field(description="a level defined for the indicator")
+    source_ids: list[str] = Field(description="source ids, ';'-separated")
+    rationale: str = Field(min_length=10, description="one line in our words")
+
+    _v_company = field_validator("company")(_check_company)
+    _v_metric = field_validator("metric")(_check_metric)
+
+    @field_validator("indicator")
+    @classmethod
+    def _v_indicator(cls, v: str, info: ValidationInfo) -> str:
+        spec = _indicator_spec(v, info)
+        if spec is not None and spec.kind != "ordinal":
+            raise _err("not_ordinal", f"indicator '{v}' is a {spec.kind} indicator; judgements go to ordinal ones")
+        return v
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _v_level_text(cls, v):
+        if isinstance(v, str):
+            try:
+                return int(v.strip())
+            except ValueError:
+                raise _err("not_a_level", f"'{v}' is not a whole-number level") from None
+        return v
+
+    @field_validator("level")
+    @classmethod
+    def _v_level(cls, v: int, info: ValidationInfo) -> int:
+        rubric: Rubric | None = _ctx(info).get("rubric")
+        if rubric is None:
+            return v
+        spec = rubric.resolve(info.data.get("indicator", ""), info.data.get("metric", ""))
+        if spec is not None and spec[1].levels is not None and v not in spec[1].levels:
+            levels = sorted(spec[1].levels)
+            raise _err("bad_level", f"level {v} is not defined; use {levels[0]} to {levels[-1]}")
+        return v
+
+    @field_validator("source_ids", mode="before")
+    @classmethod
+    def _v_sources(cls, v, info: ValidationInfo):
+        if isinstance(v, str):
+            v = [s.strip() for s in v.split(";") if s.strip()]
+        if not v:
+            raise _err("no_source", "a judgement must cite at least one source id")
+        sources = _ctx(info).get("sources")
+        for s in v:
+            if sources is not None and s not in sources:
+                raise _err("unknown_source", f"unknown source id '{s}' (not in data/sources/)")
+        return v
+
+
+class ReferenceScore(BaseModel):
+    """A row of ``reference_scores.csv``: a score published elsewhere, for comparison only."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    company: str = Field(description="company slug")
+    metric: str = Field(description="metric id, or 'overall'")
+    score: float = Field(description="0-10 for a metric, 0-100 for 'overall'")
+    rating: str = Field(default="", description="the rating word the publication gave")
+    reference: str = Field(min_length=3, description="where the score was published")
+
+    @field_validator("company")
+    @classmethod
+    def _v_company(cls, v: str, info: ValidationInfo) -> str:
+        known = _ctx(info).get("company_slugs")
+        if known is not None and v not in known:
+            raise _err("unknown_company", f"company '{v}' is not in companies.csv")
+        return v
+
+    @field_validator("metric")
+    @classmethod
+    def _v_metric(cls, v: str, info: ValidationInfo) -> str:
+        return v if v == "overall" else _check_metric(v, info)
+
+    @model_validator(mode="after")
+    def _range(self):
+        top = 100 if self.metric == "overall" else 10
+        if not 0 <= self.score <= top:
+            raise _err("out_of_range", f"score must lie between 0 and {top}, got {self.score:g}")
+        return self
+
+
+TABLE_MODELS = {
+    "companies": Company,
+    "sources": Source,
+    "evidence": EvidenceRow,
+    "assessments": AssessmentRow,
+    "reference_scores": ReferenceScore,
+}
