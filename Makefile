@@ -1,0 +1,69 @@
+# Moat Book: one front door. `make help` lists the targets.
+#   make book                      build the Xiaomi book into _build/xiaomi/html/
+#   make book COMPANY=apple        build another brand's book
+#   make test                      run every test (unit, build, nbval, browser)
+
+COMPANY ?= xiaomi
+NAME ?=
+JOBS ?= 2
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.moatbook-installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv validate scores book site serve test test-unit test-build test-nbval test-browser \
+        bench new-company screenshots clean browser-deps
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+venv: $(STAMP) ## create .venv from the pinned requirements.txt
+
+validate: $(STAMP) ## check every data file (file, row and column on error)
+	$(PY) -m moatbook validate
+
+scores: $(STAMP) ## print COMPANY's scores without building the book
+	$(PY) -m moatbook scores --company $(COMPANY)
+
+book: $(STAMP) ## build COMPANY's book (default xiaomi) into _build/COMPANY/html/
+	$(PY) -m moatbook build --company $(COMPANY) --jobs $(JOBS)
+
+site: $(STAMP) ## build every brand's book and the front page into _build/site/
+	$(PY) -m moatbook site --jobs $(JOBS)
+
+serve: ## serve _build/site/ on http://localhost:8000 for reading
+	@test -f _build/site/index.html || { echo "no site yet: run 'make site' first"; exit 1; }
+	$(PYTHON) -m http.server 8000 --bind 127.0.0.1 --directory _build/site
+
+new-company: $(STAMP) ## start a new brand: make new-company COMPANY=<slug> NAME="<Name>"
+	@test -n "$(NAME)" || { echo 'usage: make new-company COMPANY=<slug> NAME="<Name>"'; exit 2; }
+	$(PY) -m moatbook new-company --company $(COMPANY) --name "$(NAME)"
+
+test: $(STAMP) ## run every test: unit, a full Xiaomi build, nbval over its chapters, the browser
+	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
+	$(PY) -m moatbook build --company xiaomi --jobs $(JOBS)
+	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile \
+	    _build/xiaomi/notebooks
+	$(PY) -m pytest -q tests -m "build or browser"
+
+test-unit: $(STAMP) ## only the fast unit tests
+	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
+
+bench: $(STAMP) ## time a cold build against jupyter-book's own execution
+	$(PY) -m moatbook bench --company $(COMPANY) --jobs $(JOBS)
+
+screenshots: $(STAMP) ## screenshot every page of COMPANY's built book into _build/screenshots/
+	$(PY) scripts/screenshots.py _build/$(COMPANY)/html index $$(cd _build/$(COMPANY)/html && ls chapters/*.html | sed 's/\.html$$//')
+
+browser-deps: ## install Debian's chromium for the browser tests (needs root)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf _build

@@ -1,0 +1,62 @@
+"""Shared fixtures: a fictional data folder to break on purpose, and the built Xiaomi book."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from moatbook.paths import BUILD_DIR, DATA_DIR, ROOT
+
+FIXTURE = Path(__file__).parent / "fixtures" / "data"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A writable copy of the fictional fixture data with the real rubric."""
+    target = tmp_path / "data"
+    shutil.copytree(FIXTURE, target)
+    shutil.copy2(DATA_DIR / "rubric.yaml", target / "rubric.yaml")
+    return target
+
+
+def append_row(path: Path, row: dict) -> int:
+    """Append ``row`` to a CSV file; return its spreadsheet row number."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames
+        n = sum(1 for _ in reader)
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=header).writerow({k: row.get(k, "") for k in header})
+    return n + 2
+
+
+@pytest.fixture
+def good_row() -> dict:
+    return dict(company="acme", metric="net_promoter_score", indicator="nps", value="30",
+                unit="score -100..100", period="2024", market="global", source_id="fx-survey",
+                measure="a test figure", note="")
+
+
+@pytest.fixture(scope="session")
+def xiaomi_book() -> Path:
+    """The built Xiaomi book (built now if `make test` has not built it already)."""
+    from moatbook.build import build_book
+    from moatbook.data import load
+
+    out = BUILD_DIR / "xiaomi"
+    info = out / "build-info.json"
+    ds = load(["xiaomi"])
+    current = ds.version(["xiaomi", *ds.company("xiaomi").peers])
+    if not info.exists() or json.loads(info.read_text()).get("data_version") != current:
+        report = build_book("xiaomi")
+        assert report.ok, report.error
+    return out
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
