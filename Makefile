@@ -60,7 +60,7 @@ bench: $(STAMP) ## time a cold build against jupyter-book's own execution
 	$(PY) -m moatbook bench --company $(COMPANY) --jobs $(JOBS)
 
 screenshots: $(STAMP) ## screenshot every page of COMPANY's built book into _build/screenshots/
-	$(PY) scripts/screenshots.py _build/$(COMPANY)/html index $$(cd _build/$(COMPANY)/html && ls chapters/*.html | sed 's/\.html$$//')
+	$(PY) scripts/screenshots.py _build/$(COMPANY)/html $$(cd _build/$(COMPANY)/html && ls chapters/*.html | sed 's/\.html$$//')
 
 browser-deps: ## install Debian's chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }

@@ -72,7 +72,7 @@ class PageCheck:
 CHART_PROBE = """() => {
   const charts = Array.from(document.querySelectorAll('div[id^="altair-viz-"]'));
   const rendered = charts.filter(c => c.querySelector('svg, canvas'));
-  return {charts: charts.length, rendered: rendered.length, text: document.body.innerText};
+  return {charts: charts.length, rendered: rendered.length, text: document.body ? document.body.innerText : ''};
 }"""
 
 
@@ -138,10 +138,18 @@ def check_pages(ctx, urls: list[str], wait_ms: int = 4000) -> list[PageCheck]:
     return results
 
 
-def screenshot(ctx, url: str, path: Path, full_page: bool = True) -> None:
+def screenshot(ctx, url: str, path: Path, full_page: bool = True, sections: bool = False) -> list[Path]:
+    """Screenshot a page; with ``sections`` also each top-level section, readable at full size."""
     page = ctx.new_page()
     _offline(page, [])
     page.goto(url, wait_until="load")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(path), full_page=full_page)
+    shots = [path]
+    if sections:
+        for i, sec in enumerate(page.locator("main section section").all()):
+            part = path.with_name(f"{path.stem}-s{i:02d}.png")
+            sec.screenshot(path=str(part))
+            shots.append(part)
     page.close()
+    return shots

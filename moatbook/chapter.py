@@ -140,6 +140,11 @@ def _period_mid(period: str) -> float:
     return parse_period(period).mid
 
 
+def _plain_label(label: str) -> str:
+    """An indicator label without its '(context)' or '(judgement)' marker, for chart titles."""
+    return label.replace(" (context)", "").replace(" (judgement)", "")
+
+
 class MetricChapter(Book):
     """One metric for one company: evidence, charts, walk-through, sub-score, peers, caveats."""
 
@@ -201,34 +206,41 @@ class MetricChapter(Book):
     # -- sections ---------------------------------------------------------------
 
     def evidence_table(self) -> Html:
-        """Every figure this metric rests on or shows, with its source."""
+        """Every figure this metric rests on or shows, with its source, grouped by indicator.
+
+        Each indicator's rows sit in a collapsible block: open when the indicator is
+        scored and short, closed for long series and context figures.
+        """
         rows = self.rows()
         order = self._indicator_order()
-        rows = sorted(rows, key=lambda r: (order.get((r.metric, r.indicator), 99), -_period_mid(r.period), r.market, r.source_id, r.measure))
+        scored = self._scored_reads()
+        groups: dict[tuple[str, str], list[EvidenceRow]] = defaultdict(list)
+        for r in rows:
+            groups[(r.metric, r.indicator)].append(r)
         parts = []
-        if rows:
+        headers = ["Value", "Unit", "Period", "Market", "What was measured", "Source"]
+        for key in sorted(groups, key=lambda k: (order.get(k, 99), k)):
+            spec = self.rubric.metrics[key[0]].indicators[key[1]]
+            items = sorted(groups[key], key=lambda r: (-_period_mid(r.period), r.market, r.source_id, r.measure))
             body = []
-            for r in rows:
-                spec = self.rubric.metrics[r.metric].indicators[r.indicator]
-                kind = "context" if spec.kind == "context" and (r.metric, r.indicator) not in self._scored_reads() else "scored"
+            for r in items:
                 measure = esc(r.measure)
                 if r.note:
                     measure += f'<div class="mb-note">{esc(r.note)}</div>'
                 body.append([
-                    esc(spec.label) + (' <span class="mb-tag">context</span>' if kind == "context" else ""),
                     f'<span class="mb-value">{esc(fmt_number(r.value, 2))}</span>',
-                    esc(r.unit),
-                    esc(r.period),
-                    esc(r.market),
-                    measure,
-                    self.cite(r.source_id),
+                    esc(r.unit), esc(r.period), esc(r.market), measure, self.cite(r.source_id),
                 ])
-            parts.append(table(
-                ["Indicator", "Value", "Unit", "Period", "Market", "What was measured", "Source"],
-                body, cls="mb-evidence", numeric={1},
-                caption=f"{len(rows)} figure(s) on {esc(self.name)}",
-            ))
-        else:
+            is_scored = key in scored
+            tag = "" if is_scored else ' <span class="mb-tag">context, not scored</span>'
+            open_ = " open" if is_scored and len(items) <= 10 else ""
+            parts.append(
+                f'<details class="mb-details mb-evidence-group"{open_}><summary>{esc(_plain_label(spec.label))}: '
+                f"{len(items)} figure(s){tag}</summary>"
+                + table(headers, body, cls="mb-evidence", numeric={0})
+                + "</details>"
+            )
+        if not rows:
             parts.append(para(f"No figures on {esc(self.name)} for this metric yet.", "mb-missing"))
         judgements = self.judgements()
         if judgements:
@@ -236,7 +248,7 @@ class MetricChapter(Book):
             for a in sorted(judgements, key=lambda a: (a.indicator, a.level, a.rationale)):
                 spec = self.spec.indicators[a.indicator]
                 body.append([
-                    esc(spec.label),
+                    esc(_plain_label(spec.label)),
                     f'<span class="mb-value">{a.level}</span>',
                     esc(spec.levels[a.level]),
                     esc(a.rationale),
@@ -245,9 +257,11 @@ class MetricChapter(Book):
             parts.append(table(
                 ["Judgement", "Level", "What the level means", "Why", "Sources"],
                 body, cls="mb-judgements", numeric={1},
-                caption=f"{len(judgements)} judgement(s) on ordinal indicators",
+                caption=f"{len(judgements)} judgement(s) on ordinal indicators (levels 0-4, defined in the rubric)",
             ))
-        return Html("".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
+        summary = para(f"{len(rows)} figure(s) and {len(judgements)} judgement(s) on {esc(self.name)}. "
+                       "Click an indicator to open or close its figures.", "mb-hint")
+        return Html(summary + "".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
 
     def _scored_reads(self) -> set[tuple[str, str]]:
         """(metric, indicator) pairs that a scored indicator of this metric reads."""
@@ -263,16 +277,19 @@ class MetricChapter(Book):
         return out
 
     def _timeline_candidate(self):
-        """The indicator with the most dated figures (at least 3 periods), for the time chart."""
+        """The indicator with the most dated figures (at least 3 periods), for the time chart.
+
+        Indicators that feed the score come before context ones.
+        """
         by_ind = defaultdict(list)
         for r in self.rows():
             by_ind[(r.metric, r.indicator)].append(r)
-        best = None
-        for key, rows in by_ind.items():
-            periods = {r.period for r in rows}
-            if len(periods) >= 3 and (best is None or len(rows) > len(by_ind[best])):
-                best = key
-        return best, by_ind.get(best, [])
+        scored = self._scored_reads()
+        candidates = [k for k, rows in by_ind.items() if len({r.period for r in rows}) >= 3]
+        if not candidates:
+            return None, []
+        best = max(candidates, key=lambda k: (k in scored, len(by_ind[k]), k))
+        return best, by_ind[best]
 
     def charts(self) -> None:
         """A time series of the best-documented indicator, or the figures by indicator."""
@@ -297,7 +314,7 @@ class MetricChapter(Book):
                 data = [d for d in data if d["market"] == main]
             else:
                 main = markets[0]
-            label = self._indicator_label(*key)
+            label = _plain_label(self._indicator_label(*key))
             display(charts.timeline(data, f"{self.name}: {label.lower()} ({main})", unit))
             shown = True
         if not shown:
@@ -351,7 +368,7 @@ class MetricChapter(Book):
         if key is None:
             return None
         spec = self.rubric.metrics[key[0]].indicators[key[1]]
-        return charts.peer_bars(self._peer_rows(key), f"{spec.label}: {self.name} and its peers", spec.unit)
+        return charts.peer_bars(self._peer_rows(key), f"{_plain_label(spec.label)}: {self.name} and its peers", spec.unit)
 
     def _points_rows(self) -> list[dict]:
         return [

@@ -86,7 +86,7 @@ def points_chart(rows: list[dict], title: str) -> alt.Chart:
     """
     df = _frame(rows)
     order = list(df["indicator"])
-    base = alt.Chart(df, title=alt.Title(title, subtitle="bar: points; line: low-high range; label: weight in the sub-score"))
+    base = alt.Chart(df, title=alt.Title(title, subtitle="bar: points; line: low-high range; hover for the weight"))
     y = alt.Y("indicator:N", sort=order, title=None)
     bars = base.mark_bar(color=ACCENT, opacity=0.8).encode(
         y=y,
@@ -100,10 +100,7 @@ def points_chart(rows: list[dict], title: str) -> alt.Chart:
         ],
     )
     ranges = base.mark_rule(color="#222", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
-    labels = base.mark_text(align="left", dx=4, color="#333").encode(
-        y=y, x=alt.value(WIDTH + 4), text=alt.Text("weight:Q", format=".0%")
-    )
-    return (bars + ranges + labels).properties(width=WIDTH, height=max(80, 32 * len(df)))
+    return (bars + ranges).properties(width=WIDTH, height=max(80, 32 * len(df)))
 
 
 def scores_chart(rows: list[dict], title: str) -> alt.Chart:

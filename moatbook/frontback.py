@@ -96,10 +96,10 @@ class Methodology(Book):
         return Html(table(["Rule", "Setting"], rows), "combine rules")
 
     def grades_table(self) -> Html:
-        rows = [[f"<b>{esc(g.grade)}</b>", f"{g.min_hard_share:.0%}", f"{g.min_present_share:.0%}", esc(g.meaning)]
-                for g in self.rubric.coverage_grades]
-        return Html(table(["Grade", "Hard figures at least", "Indicator weight present at least", "Meaning"], rows,
-                          numeric={1, 2}), "grades")
+        rows = [[f"<b>{esc(g.grade)}</b>", f"{g.min_hard_share:.0%}", f"{g.min_present_share:.0%}",
+                 str(g.min_evidence), esc(g.meaning)] for g in self.rubric.coverage_grades]
+        return Html(table(["Grade", "Weight on hard figures, at least", "Indicator weight with evidence, at least",
+                           "Evidence rows, at least", "Meaning"], rows, numeric={1, 2, 3}), "grades")
 
     def bands_table(self) -> Html:
         rows = [[esc(b.name), f"{fmt_number(b.min)}–{fmt_number(b.max)}"] for b in self.rubric.bands]

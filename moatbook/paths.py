@@ -24,6 +24,6 @@ def check_slug(slug: str) -> str:
     if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 40:
         raise SlugError(
             f"{slug!r} is not a valid company slug: use lowercase letters, digits and "
-            "single dashes, e.g. 'xiaomi' or 'one-plus' (at most 40 characters)"
+            "single dashes, e.g. 'acme' or 'acme-mobile' (at most 40 characters)"
         )
     return slug

@@ -114,6 +114,7 @@ class CoverageGrade(BaseModel):
     grade: str
     min_hard_share: float = Field(ge=0, le=1)
     min_present_share: float = Field(ge=0, le=1)
+    min_evidence: int = Field(default=0, ge=0)
     meaning: str
 
 
@@ -255,8 +256,8 @@ class Rubric(BaseModel):
     @field_validator("coverage_grades")
     @classmethod
     def _grades(cls, v: list[CoverageGrade]) -> list[CoverageGrade]:
-        if not v or v[-1].min_hard_share != 0 or v[-1].min_present_share != 0:
-            raise _err("grades", "the last coverage grade must have both minimums at 0")
+        if not v or v[-1].min_hard_share != 0 or v[-1].min_present_share != 0 or v[-1].min_evidence != 0:
+            raise _err("grades", "the last coverage grade must have every minimum at 0")
         return v
 
     @model_validator(mode="after")

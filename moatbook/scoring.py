@@ -368,9 +368,10 @@ def rows_for(rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[E
     return [r for r in evidence if r.metric == metric_id and r.indicator == indicator_id]
 
 
-def grade(rubric: Rubric, hard_share: float, present_share: float) -> str:
+def grade(rubric: Rubric, hard_share: float, present_share: float, n_evidence: int) -> str:
     for g in rubric.coverage_grades:
-        if hard_share + 1e-9 >= g.min_hard_share and present_share + 1e-9 >= g.min_present_share:
+        if (hard_share + 1e-9 >= g.min_hard_share and present_share + 1e-9 >= g.min_present_share
+                and n_evidence >= g.min_evidence):
             return g.grade
     return rubric.coverage_grades[-1].grade
 
@@ -419,7 +420,7 @@ def score_metric(rubric: Rubric, metric_id: str, evidence: list[EvidenceRow],
     return MetricResult(
         metric_id, metric.title, metric.weight, score_r,
         min(round(low, 1), score_r), max(round(high, 1), score_r),
-        n_evidence, grade(rubric, hard, present), hard, present, results, flags,
+        n_evidence, grade(rubric, hard, present, n_evidence), hard, present, results, flags,
     )
 
 

@@ -156,7 +156,7 @@ def _rubric(data_dir):
 
 def test_rubric_indicator_weights_must_add_up(data_dir):
     path, rubric = _rubric(data_dir)
-    rubric["metrics"]["price_premium"]["indicators"]["asp_usd"]["weight"] = 0.2
+    rubric["metrics"]["price_premium"]["indicators"]["asp_usd"]["weight"] -= 0.1
     path.write_text(yaml.safe_dump(rubric, sort_keys=False))
     message = only(errors_for(data_dir), "add up")
     assert "rubric.yaml, line" in message

@@ -199,14 +199,16 @@ def test_several_judgements_average():
 
 
 def test_missing_indicators_are_reweighted_and_flagged_not_zeroed():
-    rows = [ev("price_premium", "asp_usd", 350, "USD")]  # 6 points, rubric weight 0.3
+    spec = RUBRIC.metrics["price_premium"].indicators
+    w_asp, w_hold = spec["asp_usd"].weight, spec["price_holding"].weight
+    rows = [ev("price_premium", "asp_usd", 350, "USD")]  # 6 points
     m = score_metric(RUBRIC, "price_premium", rows, [judge("price_premium", "price_holding", 2)], SOURCES)
-    # asp 6 points at 0.3, judgement 5 points at 0.15: reweighted to 2/3 and 1/3
-    assert m.score == pytest.approx(round(6 * 2 / 3 + 5 / 3, 1))
+    # asp 6 points and the judgement's 5 points share the whole weight in proportion
+    assert m.score == pytest.approx(round((6 * w_asp + 5 * w_hold) / (w_asp + w_hold), 1))
     assert any("reweighted" in f for f in m.flags)
     assert {i.id for i in m.missing} == {"asp_change", "premium_mix"}
-    assert m.present_share == pytest.approx(0.45)
-    assert m.coverage == "C"
+    assert m.present_share == pytest.approx(w_asp + w_hold)
+    assert m.hard_share == pytest.approx(w_asp / (w_asp + w_hold))
 
 
 def test_overall_is_weighted_mean_times_ten_and_banded():
