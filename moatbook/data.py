@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .paths import DATA_DIR, ROOT, check_slug
+from .paths import ROOT, check_slug, data_dir as current_data_dir
 from .schema import AssessmentRow, Company, EvidenceRow, ReferenceScore, Rubric, Source
 
 MAX_REPORTED = 50
@@ -105,7 +105,7 @@ def _yaml_line_finder(text: str):
 
 
 def load_rubric(path: Path | None = None) -> Rubric:
-    path = path or DATA_DIR / "rubric.yaml"
+    path = path or current_data_dir() / "rubric.yaml"
     file = _rel(path)
     if not path.exists():
         raise DataError([Issue(file, None, None, "file is missing")])
@@ -182,7 +182,7 @@ class Dataset:
     assessments: dict[str, list[AssessmentRow]] = field(default_factory=dict)
     references: dict[str, dict[str, ReferenceScore]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
-    data_dir: Path = DATA_DIR
+    data_dir: Path = field(default_factory=current_data_dir)
 
     def company(self, slug: str) -> Company:
         return self.companies[slug]
@@ -207,17 +207,18 @@ class Dataset:
         return digest.hexdigest()[:10]
 
 
-def known_companies(data_dir: Path = DATA_DIR) -> list[str]:
+def known_companies(data_dir: Path | None = None) -> list[str]:
     """Slugs in companies.csv (read loosely, for messages before full validation)."""
-    path = data_dir / "companies.csv"
+    path = (data_dir or current_data_dir()) / "companies.csv"
     if not path.exists():
         return []
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return [r["slug"].strip() for r in csv.DictReader(fh) if r.get("slug")]
 
 
-def load(slugs: list[str] | None = None, data_dir: Path = DATA_DIR, with_peers: bool = True) -> Dataset:
+def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peers: bool = True) -> Dataset:
     """Validate and load the data for ``slugs`` (and their peers and benchmarks), or for all companies."""
+    data_dir = data_dir or current_data_dir()
     issues: list[Issue] = []
     rubric = load_rubric(data_dir / "rubric.yaml")
     files = [data_dir / "rubric.yaml", data_dir / "companies.csv"]

@@ -7,10 +7,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# MOATBOOK_DATA_DIR points the book at another data folder (tests use a small fictional one).
-DATA_DIR = Path(os.environ.get("MOATBOOK_DATA_DIR") or ROOT / "data").resolve()
+DATA_DIR = ROOT / "data"  # the project's own data
 CHAPTERS_DIR = ROOT / "chapters"
 BUILD_DIR = ROOT / "_build"
+
+
+
+def data_dir() -> Path:
+    """The data folder in use: ``data/``, or ``MOATBOOK_DATA_DIR`` (tests point it at fictional data)."""
+    return Path(os.environ.get("MOATBOOK_DATA_DIR") or DATA_DIR).resolve()
+
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

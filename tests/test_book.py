@@ -1,0 +1,183 @@
+"""End-to-end: the built Xiaomi book, and builds that must fail safely."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from moatbook.build import build_book, toc_chapters
+from moatbook.data import load
+from moatbook.paths import CHAPTERS_DIR
+from moatbook.render import fmt_number
+from moatbook.schema import METRIC_IDS
+from moatbook.scoring import score_dataset
+
+pytestmark = pytest.mark.build
+
+
+def page(book: Path, name: str) -> BeautifulSoup:
+    return BeautifulSoup((book / "html" / "chapters" / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def test_every_chapter_is_published(xiaomi_book):
+    for name in toc_chapters():
+        assert (xiaomi_book / "html" / f"{name}.html").exists(), name
+        assert (xiaomi_book / "notebooks" / f"{Path(name).name}.ipynb").exists(), name
+    assert (xiaomi_book / "html" / "index.html").exists()
+
+
+def test_scores_json_is_written_by_the_chapters_in_the_agreed_shape(xiaomi_book):
+    scores = json.loads((xiaomi_book / "scores.json").read_text())
+    assert set(scores) == {"company", "overall", "band", "metrics"}
+    assert scores["company"] == "xiaomi" and list(scores["metrics"]) == list(METRIC_IDS)
+    for m in scores["metrics"].values():
+        assert set(m) == {"score", "low", "high", "n_evidence", "coverage"}
+    ds = load(["xiaomi"])
+    assert scores == score_dataset(ds, "xiaomi").to_json()
+    for mid in METRIC_IDS:  # each metric chapter wrote its own part, equal to the scorecard's
+        assert json.loads((xiaomi_book / "scores" / f"{mid}.json").read_text()) == scores["metrics"][mid]
+
+
+@pytest.mark.parametrize("metric", METRIC_IDS)
+def test_each_metric_page_has_table_chart_walkthrough_and_subscore(xiaomi_book, metric):
+    soup = page(xiaomi_book, metric)
+    assert soup.select('div[id^="altair-viz-"]'), "no chart"
+    assert soup.select("table.mb-evidence") or soup.select("table.mb-judgements")
+    assert soup.select("table.mb-walk")
+    card = soup.select_one(".mb-score-card .mb-score-big")
+    scores = json.loads((xiaomi_book / "scores.json").read_text())
+    assert card is not None and card.get_text().startswith(f"{scores['metrics'][metric]['score']:.1f}")
+    for heading in ("What it measures", "Why it protects a moat", "The evidence", "How the sub-score is computed",
+                    "The sub-score", "Among its peers", "Caveats", "Try it"):
+        assert soup.find(lambda t: t.name in ("h2",) and heading in t.get_text()), heading
+
+
+@pytest.mark.parametrize("metric", METRIC_IDS)
+def test_evidence_tables_show_exactly_the_data(xiaomi_book, metric):
+    from moatbook.chapter import MetricChapter
+
+    ch = MetricChapter(metric, "xiaomi")
+    expected = sorted((fmt_number(r.value, 2), r.unit, r.period, r.market) for r in ch.rows())
+    shown = []
+    for table in page(xiaomi_book, metric).select("table.mb-evidence"):
+        for tr in table.select("tbody tr"):
+            cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+            shown.append(tuple(cells[:4]))
+    assert sorted(shown) == expected
+
+
+def test_works_cited_lists_every_source_the_pages_cite(xiaomi_book):
+    cited = set()
+    for html in (xiaomi_book / "html" / "chapters").glob("*.html"):
+        cited |= set(re.findall(r'works_cited\.html#src-([a-z0-9-]+)', html.read_text(encoding="utf-8")))
+    listed = {li["id"][4:] for li in page(xiaomi_book, "works_cited").select("ol.mb-works li")}
+    assert cited and cited <= listed
+
+
+def test_pages_read_like_a_book_not_a_notebook(xiaomi_book):
+    for html in (xiaomi_book / "html" / "chapters").glob("*.html"):
+        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+        main = soup.select_one("main") or soup
+        assert not main.select("div.cell_input"), f"{html.name}: a code cell is visible"
+        assert not main.select(".output.stderr, .output.traceback, .output.error"), f"{html.name}: stray output"
+        text = main.get_text(" ")
+        for plumbing in ("output_dir", "injected-parameters", "<IPython", "Html(html=", "NotebookNode"):
+            assert plumbing not in text, f"{html.name}: shows {plumbing}"
+        about = main.select_one(".mb-about")
+        assert about is not None and "Xiaomi" in about.get_text() and "Data version" in about.get_text()
+
+
+def test_book_shows_the_seed_comparison(xiaomi_book):
+    soup = page(xiaomi_book, "scorecard")
+    rows = soup.select("table.mb-compare tbody tr")
+    assert len(rows) == len(METRIC_IDS) + 1
+    assert "72" in rows[-1].get_text()
+
+
+# --------------------------------------------------------------------------- builds on fictional data
+
+
+@pytest.fixture(scope="module")
+def fixture_env(tmp_path_factory, monkeypatch_module):
+    from tests.conftest import FIXTURE
+
+    from moatbook.paths import DATA_DIR
+
+    data = tmp_path_factory.mktemp("data") / "data"
+    shutil.copytree(FIXTURE, data)
+    shutil.copy2(DATA_DIR / "rubric.yaml", data / "rubric.yaml")
+    out = tmp_path_factory.mktemp("build")
+    monkeypatch_module.setenv("MOATBOOK_DATA_DIR", str(data))
+    return data, out
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def acme_book(fixture_env):
+    data, out = fixture_env
+    report = build_book("acme", out_root=out, log=lambda *a: None)
+    assert report.ok, report.error
+    return out / "acme"
+
+
+def test_hostile_note_renders_as_text(acme_book):
+    html = (acme_book / "html" / "chapters" / "price_premium.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html or "&lt;script&gt;alert('x')&lt;/script&gt;" in html
+    soup = BeautifulSoup(html, "html.parser")
+    notes = " ".join(n.get_text() for n in soup.select(".mb-note"))
+    assert "<script>alert('x')</script>" in notes and "```{warning} a MyST directive```" in notes
+    assert not soup.select(".admonition.warning")
+
+
+def test_broken_chapter_fails_naming_chapter_and_cell_and_keeps_the_last_book(acme_book, tmp_path):
+    before = (acme_book / "html" / "chapters" / "price_premium.html").read_bytes()
+    chapters = tmp_path / "chapters"
+    shutil.copytree(CHAPTERS_DIR, chapters)
+    broken = chapters / "price_premium.md"
+    broken.write_text(broken.read_text().replace("ch.caveats()", "ch.caveats()\n1 / 0"))
+    lines = []
+    report = build_book("acme", out_root=acme_book.parent, chapters_dir=chapters, log=lines.append)
+    assert not report.ok
+    assert "chapter" in report.error and "price_premium.md" in report.error
+    assert re.search(r"code cell \d+ \(`ch\.caveats\(\)`\): ZeroDivisionError", report.error)
+    assert any("untouched" in line for line in lines)
+    assert (acme_book / "html" / "chapters" / "price_premium.html").read_bytes() == before
+    assert not list(acme_book.parent.glob(".stage-*"))
+
+
+def test_bad_data_stops_the_build_before_any_chapter_runs(acme_book, fixture_env):
+    data, _ = fixture_env
+    path = data / "evidence" / "acme.csv"
+    good = path.read_text()
+    try:
+        path.write_text(good + "acme,net_promoter_score,nps,lots,score -100..100,2024,global,fx-survey,bad row,\n")
+        lines = []
+        report = build_book("acme", out_root=acme_book.parent, log=lines.append)
+        assert not report.ok and not report.chapters  # nothing executed
+        assert "evidence/acme.csv, row 19, column 'value': 'lots' is not a number" in report.error
+        assert (acme_book / "html" / "index.html").exists()
+    finally:
+        path.write_text(good)
+
+
+def test_unknown_company_is_refused_with_the_known_ones(capsys):
+    from moatbook.__main__ import main
+    from moatbook.data import known_companies
+
+    assert main(["build", "--company", "nokia"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown company 'nokia'" in err and all(slug in err for slug in known_companies())
+    assert main(["build", "--company", "../etc"]) == 2
+    assert "not a valid company slug" in capsys.readouterr().err
