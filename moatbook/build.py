@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -102,6 +103,7 @@ def execute_chapter(src: str, out: str, parameters: dict, cwd: str) -> ChapterRu
     """Run one chapter with papermill (in a worker process); never raises."""
     import nbformat
     import papermill
+    from jupyter_client import KernelManager
     from papermill.exceptions import PapermillExecutionError
 
     name = Path(src).stem
@@ -109,10 +111,14 @@ def execute_chapter(src: str, out: str, parameters: dict, cwd: str) -> ChapterRu
     start = time.perf_counter()
     nb = read_chapter(Path(src))
     error = None
+    # Each kernel talks over its own IPC sockets: parallel kernels never race for TCP ports.
+    sockets = Path(tempfile.mkdtemp(prefix="mbk-"))
+    km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(sockets / "kernel.json"))
     try:
         result = papermill.execute_notebook(
-            nb, out, parameters=parameters, cwd=cwd, kernel_name="python3",
+            nb, out, parameters=parameters, cwd=cwd, kernel_name="python3", km=km,
             progress_bar=False, request_save_on_cell_execute=False, log_output=False,
+            shutdown_kernel="immediate",
         )
         _hide_injected(result)
         nbformat.write(result, out)
@@ -124,6 +130,8 @@ def execute_chapter(src: str, out: str, parameters: dict, cwd: str) -> ChapterRu
         error = (f"chapter {_rel(src)} failed in {where} (`{first}`): {exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, bad notebook, ...
         error = f"chapter {_rel(src)} could not be executed: {type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.perf_counter() - start
     status = "done" if error is None else "FAILED"
     print(f"  - {name}: {status} in {seconds:.1f} s", flush=True)
