@@ -67,7 +67,7 @@ def cmd_new_company(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import run_bench
 
-    return run_bench(_company_arg(args.company), jobs=args.jobs)
+    return run_bench(_company_arg(args.company), jobs=args.jobs, repeat=args.repeat)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("bench", help="time a cold build against jupyter-book's own execution")
     p.add_argument("--company", required=True)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=3)
     p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     try:

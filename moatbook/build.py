@@ -85,11 +85,6 @@ def _failed_cell(nb) -> int | None:
     return None
 
 
-def _quiet_worker(log_path: str) -> None:
-    """Send a worker's (and its kernels') stderr to the build log, keeping the terminal readable."""
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
 
 
 def _hide_injected(nb) -> None:
@@ -99,22 +94,75 @@ def _hide_injected(nb) -> None:
             tags.append("remove-cell")
 
 
+WARM_UP = "import moatbook.chapter, moatbook.frontback"
+
+
+class _WarmKernels:
+    """One kernel booting ahead in each worker process.
+
+    While a chapter runs, the kernel for the worker's next chapter starts and
+    imports the book's modules (silently: no execution count, no output), so the
+    next chapter finds a ready kernel. Each kernel runs exactly one chapter and
+    talks over its own IPC sockets, so parallel kernels never race for TCP ports.
+    """
+
+    def __init__(self, sockets_root: Path, cwd: str) -> None:
+        self.root = sockets_root
+        self.cwd = cwd
+        self.next = None
+
+    def _start(self):
+        from jupyter_client import KernelManager
+
+        folder = Path(tempfile.mkdtemp(prefix="k-", dir=self.root))
+        km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(folder / "kernel.json"))
+        km.start_kernel(cwd=self.cwd)
+        client = km.client()
+        client.start_channels()
+        client.execute(WARM_UP, silent=True, store_history=False)
+        return km, client, folder
+
+    def take(self):
+        """A started kernel manager for the chapter about to run; boots the next one."""
+        current = self.next or self._start()
+        self.next = self._start()
+        km, client, folder = current
+        client.stop_channels()
+        return km, folder
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(log_path: str, sockets_root: str, cwd: str) -> None:
+    """Quiet stderr (kernels' warnings go to the build log) and prepare this worker's warm kernel."""
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    _WORKER["kernels"] = _WarmKernels(Path(sockets_root), cwd)
+
+
 def execute_chapter(src: str, out: str, parameters: dict, cwd: str) -> ChapterRun:
     """Run one chapter with papermill (in a worker process); never raises."""
     import nbformat
     import papermill
-    from jupyter_client import KernelManager
     from papermill.exceptions import PapermillExecutionError
 
     name = Path(src).stem
     print(f"  - {name}: started", flush=True)
     start = time.perf_counter()
-    nb = read_chapter(Path(src))
     error = None
-    # Each kernel talks over its own IPC sockets: parallel kernels never race for TCP ports.
-    sockets = Path(tempfile.mkdtemp(prefix="mbk-"))
-    km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(sockets / "kernel.json"))
+    folder = None
     try:
+        nb = read_chapter(Path(src))
+        pool = _WORKER.get("kernels")
+        if pool is not None:
+            km, folder = pool.take()
+        else:
+            from jupyter_client import KernelManager
+
+            folder = Path(tempfile.mkdtemp(prefix="mbk-"))
+            km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(folder / "kernel.json"))
         result = papermill.execute_notebook(
             nb, out, parameters=parameters, cwd=cwd, kernel_name="python3", km=km,
             progress_bar=False, request_save_on_cell_execute=False, log_output=False,
@@ -127,11 +175,12 @@ def execute_chapter(src: str, out: str, parameters: dict, cwd: str) -> ChapterRu
         number = _failed_cell(executed) if executed else None
         first = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
         where = f"code cell {number}" if number else "a code cell"
-        error = (f"chapter {_rel(src)} failed in {where} (`{first}`): {exc.ename}: {exc.evalue}")
+        error = f"chapter {_rel(src)} failed in {where} (`{first}`): {exc.ename}: {exc.evalue}"
     except Exception as exc:  # kernel died, bad notebook, ...
         error = f"chapter {_rel(src)} could not be executed: {type(exc).__name__}: {exc}"
     finally:
-        shutil.rmtree(sockets, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - start
     status = "done" if error is None else "FAILED"
     print(f"  - {name}: {status} in {seconds:.1f} s", flush=True)
@@ -151,12 +200,20 @@ def execute_all(chapters: list[Path], nb_dir: Path, parameters: dict, jobs: int,
     if str(ROOT) not in env_path.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
     tasks = [(str(src), str(nb_dir / f"{src.stem}.ipynb"), parameters, str(nb_dir)) for src in chapters]
+    sockets = nb_dir.parent / ".kernels"
+    sockets.mkdir(exist_ok=True)
+    # Imported here so forked workers inherit them instead of importing each on its own.
+    import jupyter_client  # noqa: F401
+    import jupytext  # noqa: F401
+    import papermill  # noqa: F401
+
     runs = []
-    with ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_quiet_worker,
-                             initargs=(str(log_path),)) as pool:
+    with ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_worker_init,
+                             initargs=(str(log_path), str(sockets), str(nb_dir))) as pool:
         futures = [pool.submit(execute_chapter, *t) for t in tasks]
         for fut in as_completed(futures):
             runs.append(fut.result())
+    shutil.rmtree(sockets, ignore_errors=True)  # the last warm kernels exit with their workers
     order = {src.stem: i for i, src in enumerate(chapters)}
     return sorted(runs, key=lambda r: order[r.name])
 
