@@ -8,6 +8,7 @@ ratio, not the seconds.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -27,11 +28,9 @@ def baseline_build(company: str, work: Path) -> float:
     src = work / "src"
     (src / "chapters").mkdir(parents=True)
     for md in CHAPTERS_DIR.glob("*.md"):
-        text = md.read_text(encoding="utf-8")
-        if company != "xiaomi" and 'company = "' in text:
-            import re
-
-            text = re.sub(r'^company = ".*"$', f'company = "{company}"', text, count=1, flags=re.MULTILINE)
+        # the chapters' parameters cell names the company; set it the way papermill would
+        text = re.sub(r'^company = ".*"$', f'company = "{company}"', md.read_text(encoding="utf-8"),
+                      count=1, flags=re.MULTILINE)
         (src / "chapters" / md.name).write_text(text, encoding="utf-8")
     write_book_config(src, company.capitalize(), execute="force")
     shutil.copytree(STATIC, src / "_static")

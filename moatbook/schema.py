@@ -148,6 +148,7 @@ class Indicator(BaseModel):
     min_points: int | None = Field(default=None, ge=2)
     levels: dict[int, str] | None = None
     period: Literal["annual"] | None = None
+    half_life_years: float | None = Field(default=None, gt=0)
 
     @field_validator("anchors")
     @classmethod

@@ -210,7 +210,7 @@ def score_level(iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Rubr
         return res
     obs_raw = [(r, r.value * (units.factor(r.unit) or 1.0), parse_period(r.period).mid) for r in rows]
     newest = max(t for _, _, t in obs_raw)
-    half_life = rubric.combine.half_life_years
+    half_life = spec.half_life_years or rubric.combine.half_life_years
     obs = []
     for r, value, t in obs_raw:
         recency = 0.5 ** ((newest - t) / half_life)
