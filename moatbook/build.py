@@ -296,6 +296,19 @@ def _check_scores(stage: Path) -> None:
             raise BuildError(f"chapter {metric} wrote a sub-score that differs from scores.json")
 
 
+def _log_scores(path: Path, company: str, log) -> None:
+    """One line of scores, and the metrics still lacking evidence, so a half-filled brand sees its gaps."""
+    scores = json.loads(path.read_text())
+    overall = "not scored" if scores["overall"] is None else f"{scores['overall']:.1f} / 100 ({scores['band']})"
+    missing = [m for m, v in scores["metrics"].items() if v["score"] is None]
+    thin = [m for m, v in scores["metrics"].items() if v["coverage"] in ("C", "D")]
+    log(f"[{company}] overall {overall}; {len(scores['metrics']) - len(missing)} of {len(scores['metrics'])} metrics scored")
+    if missing:
+        log(f"[{company}] no evidence yet for: {', '.join(missing)}")
+    if thin:
+        log(f"[{company}] thin evidence (coverage C or D) for: {', '.join(thin)}")
+
+
 def build_book(company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=print,
                chapters_dir: Path = CHAPTERS_DIR) -> BuildReport:
     """Build ``_build/<company>/``; return a report (``ok`` False on failure, the old book untouched)."""
@@ -362,6 +375,7 @@ def build_book(company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=prin
         stage = None
         report.ok = True
         report.html = final / "html" / "index.html"
+        _log_scores(final / "scores.json", company, log)
         log(f"[{company}] done in {report.timings['total']:.1f} s "
             f"(validate {report.timings['validate']:.1f} s, execute {report.timings['execute']:.1f} s, "
             f"html {report.timings['html']:.1f} s): {report.html.relative_to(ROOT) if report.html.is_relative_to(ROOT) else report.html}")
