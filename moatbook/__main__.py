@@ -54,7 +54,7 @@ def cmd_build(args) -> int:
 def cmd_site(args) -> int:
     from .site import build_site
 
-    return 0 if build_site(jobs=args.jobs) else 1
+    return 0 if build_site(jobs=args.jobs, force=args.force) else 1
 
 
 def cmd_new_company(args) -> int:
@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("site", help="build every brand's book and the front page into _build/site/")
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--force", action="store_true", help="rebuild books that are already up to date")
     p.set_defaults(func=cmd_site)
     p = sub.add_parser("new-company", help="create the data files for a new brand")
     p.add_argument("--company", required=True)

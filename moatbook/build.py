@@ -200,8 +200,8 @@ def execute_all(chapters: list[Path], nb_dir: Path, parameters: dict, jobs: int,
     if str(ROOT) not in env_path.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
     tasks = [(str(src), str(nb_dir / f"{src.stem}.ipynb"), parameters, str(nb_dir)) for src in chapters]
-    sockets = nb_dir.parent / ".kernels"
-    sockets.mkdir(exist_ok=True)
+    # IPC socket paths must stay short (about 100 characters), so they live in the system temp folder.
+    sockets = Path(tempfile.mkdtemp(prefix="mbk-"))
     # Imported here so forked workers inherit them instead of importing each on its own.
     import jupyter_client  # noqa: F401
     import jupytext  # noqa: F401
@@ -216,6 +216,19 @@ def execute_all(chapters: list[Path], nb_dir: Path, parameters: dict, jobs: int,
     shutil.rmtree(sockets, ignore_errors=True)  # the last warm kernels exit with their workers
     order = {src.stem: i for i, src in enumerate(chapters)}
     return sorted(runs, key=lambda r: order[r.name])
+
+
+def source_version() -> str:
+    """Short hash of what a book is made from besides data: chapters, package, config, styles."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    files = [*sorted(CHAPTERS_DIR.glob("*.md")), *sorted((ROOT / "moatbook").glob("*.py")), CONFIG, TOC,
+             *sorted(STATIC.glob("*"))]
+    for f in files:
+        digest.update(f.relative_to(ROOT).as_posix().encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 # --------------------------------------------------------------------------- offline charts
@@ -366,7 +379,7 @@ def build_book(company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=prin
         report.timings["html"] = time.perf_counter() - t0
 
         report.timings["total"] = time.perf_counter() - t_all
-        info = {"company": company, "data_version": ds.version([company, *ds.company(company).peers]),
+        info = {"company": company, "data_version": ds.book_version(company), "source_version": source_version(),
                 "build_date": params["build_date"], "timings": report.timings,
                 "chapters": {r.name: round(r.seconds, 2) for r in report.chapters}}
         (stage / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")

@@ -74,7 +74,7 @@ class Book:
         self.benchmarks = [s for s, c in self.ds.companies.items() if c.kind == "benchmark"]
         self.build_date = build_date or _dt.date.today().isoformat()
         self.output_dir = output_dir
-        self.data_version = self.ds.version([self.slug, *self.peer_slugs, *self.benchmarks])
+        self.data_version = self.ds.book_version(self.slug)
         self.reference = self.ds.references.get(self.slug, {})
         _glue("company", self.name)
         _glue("company_summary", self.company.summary)

@@ -207,6 +207,12 @@ class Dataset:
         return digest.hexdigest()[:10]
 
 
+    def book_version(self, slug: str) -> str:
+        """Data version of the book for ``slug``: its files, its peers' and the benchmarks'."""
+        benchmarks = [s for s, c in self.companies.items() if c.kind == "benchmark"]
+        return self.version([slug, *self.companies[slug].peers, *benchmarks])
+
+
 def known_companies(data_dir: Path | None = None) -> list[str]:
     """Slugs in companies.csv (read loosely, for messages before full validation)."""
     path = (data_dir or current_data_dir()) / "companies.csv"

@@ -11,7 +11,7 @@ from .schema import AssessmentRow, Source
 
 CHECKLIST = """\
 New brand '{slug}' ({name}) created. Files to fill in:
-  {companies}   one new row: set peers (e.g. apple;samsung), home_market, summary
+  {companies}   one new row: set peers (slugs separated by ';'), home_market, summary
   {sources}   one row per page you read (publisher, title, url, accessed, confidence)
   {evidence}   one row per figure (metric, indicator, value, unit, period, market, source_id, measure)
   {assessments}   judgements on ordinal indicators (level 0-4, source_ids, rationale)

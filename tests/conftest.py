@@ -49,9 +49,11 @@ def xiaomi_book() -> Path:
 
     out = BUILD_DIR / "xiaomi"
     info = out / "build-info.json"
+    from moatbook.build import source_version
+
     ds = load(["xiaomi"])
-    current = ds.version(["xiaomi", *ds.company("xiaomi").peers])
-    if not info.exists() or json.loads(info.read_text()).get("data_version") != current:
+    meta = json.loads(info.read_text()) if info.exists() else {}
+    if meta.get("data_version") != ds.book_version("xiaomi") or meta.get("source_version") != source_version():
         report = build_book("xiaomi")
         assert report.ok, report.error
     return out

@@ -1,0 +1,99 @@
+"""The site across brands, and a brand started with `make new-company`."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+
+from moatbook.build import build_book
+from moatbook.data import load
+from moatbook.paths import BUILD_DIR, DATA_DIR
+from moatbook.scaffold import new_company
+
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture(scope="module")
+def site():
+    from moatbook.site import build_site
+
+    assert build_site(log=lambda *a: None)
+    return BUILD_DIR / "site"
+
+
+def test_site_lists_every_brand_with_its_score(site):
+    ds = load()
+    soup = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    rows = soup.select("table.mb-ranking tbody tr")
+    assert len(rows) == len(ds.brands()) == 7
+    for slug in ds.brands():
+        scores = json.loads((BUILD_DIR / slug / "scores.json").read_text())
+        link = soup.select_one(f'table.mb-ranking a[href="{slug}/index.html"]')
+        assert link is not None, slug
+        row = link.find_parent("tr").get_text(" ")
+        assert f"{scores['overall']:.1f}" in row and scores["band"] in row
+        assert (site / slug / "index.html").exists()
+    heat = soup.select("table.mb-heatmap tbody tr")
+    assert len(heat) == 7 and all(len(r.select("td")) == 11 for r in heat)
+
+
+def test_site_is_self_contained_with_relative_links(site):
+    for html in [site / "index.html", *site.glob("*/chapters/*.html")]:
+        text = html.read_text(encoding="utf-8")
+        for ref in re.findall(r'(?:src|href)="([^"]+)"', text):
+            if ref.startswith(("#", "mailto:")):
+                continue
+            if ref.startswith(("http://", "https://")):
+                # only outbound reading links (sources) may be absolute; nothing the page loads
+                tag = text[max(0, text.rfind("<", 0, text.find(ref))):text.find(ref)]
+                assert tag.startswith("<a "), f"{html}: loads {ref}"
+                continue
+            assert not ref.startswith("/"), f"{html}: absolute link {ref}"
+
+
+@pytest.mark.browser
+def test_front_page_chart_renders_offline(site):
+    from moatbook.browser import browser, serve
+
+    with serve(site) as base, browser() as ctx:
+        page = ctx.new_page()
+        blocked = []
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else (blocked.append(r.request.url), r.abort()))
+        page.goto(f"{base}/index.html")
+        page.wait_for_selector("#overall-chart svg, #overall-chart canvas", timeout=5000)
+        assert not blocked
+
+
+def test_new_company_builds_a_book_that_names_its_gaps(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    monkeypatch.setenv("MOATBOOK_DATA_DIR", str(data))
+    new_company("acme-mobile", "Acme Mobile", root=data)
+    (data / "sources" / "acme-mobile.csv").write_text(
+        (data / "sources" / "acme-mobile.csv").read_text()
+        + "acme-test-page,Acme Mobile,Fictional results page for a test,,https://example.org/acme,2024,2026-11-24,high,\n")
+    (data / "evidence" / "acme-mobile.csv").write_text(
+        (data / "evidence" / "acme-mobile.csv").read_text()
+        + "acme-mobile,net_promoter_score,nps,30,score -100..100,2024,global,acme-test-page,a test NPS,fictional\n"
+        + "acme-mobile,price_premium,asp_usd,250,USD,2024,global,acme-test-page,a test ASP,fictional\n")
+    lines = []
+    report = build_book("acme-mobile", out_root=tmp_path / "build", log=lines.append)
+    assert report.ok, report.error
+    scores = json.loads((tmp_path / "build" / "acme-mobile" / "scores.json").read_text())
+    assert scores["metrics"]["net_promoter_score"]["score"] is not None
+    assert scores["metrics"]["customer_retention"] == {"score": None, "low": None, "high": None,
+                                                        "n_evidence": 0, "coverage": "none"}
+    assert any("no evidence yet for: customer_retention" in line for line in lines)
+    card = (tmp_path / "build" / "acme-mobile" / "html" / "chapters" / "scorecard.html").read_text()
+    assert card.count("no scored evidence; left out of the overall") == 9
+
+
+def test_new_company_refuses_an_existing_slug(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    with pytest.raises(SystemExit, match="already exists"):
+        new_company("xiaomi", "Xiaomi again", root=data)
