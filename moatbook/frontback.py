@@ -114,17 +114,6 @@ class Methodology(Book):
 class ScorecardChapter(Book):
     """The scorecard: the two tables of the original report rebuilt from our scores and data."""
 
-    def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
-        super().__init__(company, build_date, output_dir)
-        ref = self.reference
-        _glue("has_reference", "yes" if ref else "no")
-        overall_ref = ref.get("overall")
-        subs = [ref[m].score for m in self.rubric.metrics if m in ref]
-        _glue("ref_overall", fmt_number(overall_ref.score) if overall_ref else "none")
-        _glue("ref_sum", fmt_number(sum(subs)) if subs else "none")
-        _glue("ref_max", fmt_number(10 * len(subs)) if subs else "none")
-        _glue("ref_mean", fmt_number(10 * sum(subs) / len(subs), 1) if subs else "none")
-
     def write_scores(self) -> Html:
         """Write scores.json (the shape every tool reads) when the build asks for it."""
         if self.output_dir:
@@ -212,6 +201,20 @@ class ScorecardChapter(Book):
         if not self.reference:
             return Html(para(f"No published scores for {esc(self.name)} are on file, so there is nothing to "
                              "compare with.", "mb-hint"), "no reference")
+        intro = ""
+        ref_overall = self.reference.get("overall")
+        subs = [self.reference[m].score for m in self.rubric.metrics if m in self.reference]
+        if ref_overall and subs:
+            mean = 10 * sum(subs) / len(subs)
+            intro = para(
+                f"The published overall is <b>{fmt_number(ref_overall.score)}</b>, yet its own {len(subs)} "
+                f"sub-scores add up to {fmt_number(sum(subs))} of {10 * len(subs)}, which is "
+                f"<b>{fmt_number(mean, 1)}</b> on a 0-100 scale: the published overall is a judgement of its own, "
+                f"{fmt_number(abs(mean - ref_overall.score), 1)} points {'below' if mean > ref_overall.score else 'above'} "
+                "what its sub-scores imply. Ours is always ten times the weighted mean of the sub-scores"
+                + (f", here <b>{fmt_score(self.card.overall)}</b>" if self.card.overall is not None else "")
+                + ", so it can be recomputed from the scorecard above."
+            ) + para(f"Source of the published scores: {esc(ref_overall.reference)}.", "mb-hint")
         rows = []
         for mid, m in self.card.metrics.items():
             ref = self.reference.get(mid)
@@ -229,8 +232,8 @@ class ScorecardChapter(Book):
             rows.append(["<b>Overall</b>", fmt_number(ref_overall.score), f"{self.card.overall:.1f}", f"{diff:+.1f}",
                          esc("The published overall is a judgement; ours is the weighted mean of the sub-scores "
                              "above, times ten.")])
-        return Html(table(["Metric", "Published", "Ours", "Difference", "Why they differ"], rows,
-                          cls="mb-compare", numeric={1, 2, 3}), "comparison")
+        return Html(intro + table(["Metric", "Published", "Ours", "Difference", "Why they differ"], rows,
+                                  cls="mb-compare", numeric={1, 2, 3}), "comparison")
 
     def _explain(self, m, ref_score: float) -> str:
         scored = [i for i in m.indicators if i.scored]
