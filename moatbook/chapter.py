@@ -164,6 +164,14 @@ class MetricChapter(Book):
         _glue("n_evidence", r.n_evidence)
         _glue("rating", self.rubric.rating(r.score).name if r.score is not None else "not rated")
         _glue("metric_weight", f"{r.weight:.1%}")
+        if r.score is None:
+            sentence = (f"{self.name} has no scored evidence on this metric yet, so it is left out of the "
+                        "overall score; the chapter shows what is missing.")
+        else:
+            sentence = (f"On the evidence below, {self.name} scores {r.score:.1f} out of 10 on this metric "
+                        f"(range {r.low:.1f}–{r.high:.1f}, coverage grade {r.coverage}, "
+                        f"{r.n_evidence} evidence rows).")
+        _glue("score_sentence", sentence)
 
     # -- data -------------------------------------------------------------------
 
