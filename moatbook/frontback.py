@@ -98,8 +98,10 @@ class Methodology(Book):
     def grades_table(self) -> Html:
         rows = [[f"<b>{esc(g.grade)}</b>", f"{g.min_hard_share:.0%}", f"{g.min_present_share:.0%}",
                  str(g.min_evidence), esc(g.meaning)] for g in self.rubric.coverage_grades]
-        return Html(table(["Grade", "Weight on hard figures, at least", "Indicator weight with evidence, at least",
-                           "Evidence rows, at least", "Meaning"], rows, numeric={1, 2, 3}), "grades")
+        return Html(table(["Grade", "Hard figures ≥", "Weight with evidence ≥", "Rows ≥", "Meaning"],
+                          rows, numeric={1, 2, 3}, caption="Hard figures: share of the sub-score's weight on figures "
+                          "rather than judgements. Weight with evidence: share of the metric's indicator weight "
+                          "that has any usable evidence. Rows: evidence rows and judgements."), "grades")
 
     def bands_table(self) -> Html:
         rows = [[esc(b.name), f"{fmt_number(b.min)}–{fmt_number(b.max)}"] for b in self.rubric.bands]
@@ -260,22 +262,28 @@ class Conclusion(Book):
         _glue("strongest", ranked[0].title if ranked else "none")
         _glue("weakest", ranked[-1].title if ranked else "none")
 
-    def _items(self, metrics) -> list[str]:
+    def _items(self, metrics, strong: bool) -> list[str]:
         out = []
         for m in metrics:
             scored = [i for i in m.indicators if i.scored]
-            lead = max(scored, key=lambda i: (i.weight * i.points, i.id))
+            if strong:
+                key = max(scored, key=lambda i: (i.weight * i.points, i.id))
+                why = f"led by {esc(key.label.lower())} at {key.points:.1f} points"
+            else:
+                key = min(scored, key=lambda i: (i.points, i.id))
+                why = f"held back most by {esc(key.label.lower())} at {key.points:.1f} points"
             out.append(f'{_metric_link(m.id, m.title)}: <b>{m.score:.1f}</b> ({esc(self.rubric.rating(m.score).name)}, '
-                       f"coverage {esc(m.coverage)}), led by {esc(lead.label.lower())} at {lead.points:.1f} points.")
+                       f"coverage {esc(m.coverage)}), {why}.")
         return out
 
     def strengths(self) -> Html:
         scored = sorted((m for m in self.card.metrics.values() if m.score is not None), key=lambda m: (-m.score, m.id))
-        return Html(bullets(self._items(scored[:3])) or para("No scored metrics.", "mb-missing"), "strengths")
+        return Html(bullets(self._items(scored[:3], True)) or para("No scored metrics.", "mb-missing"), "strengths")
 
     def vulnerabilities(self) -> Html:
         scored = sorted((m for m in self.card.metrics.values() if m.score is not None), key=lambda m: (m.score, m.id))
-        return Html(bullets(self._items(scored[:3])) or para("No scored metrics.", "mb-missing"), "vulnerabilities")
+        return Html(bullets(self._items(scored[:3], False)) or para("No scored metrics.", "mb-missing"),
+                    "vulnerabilities")
 
     def gaps(self) -> Html:
         items = []
