@@ -176,23 +176,9 @@ class MetricChapter(Book):
     # -- data -------------------------------------------------------------------
 
     def rows(self, slug: str | None = None) -> list[EvidenceRow]:
-        slug = slug or self.slug
-        ids = self._indicator_ids_with_rows()
-        return [
-            r for r in self.ds.evidence.get(slug, [])
-            if (r.metric, r.indicator) in ids
-        ]
-
-    def _indicator_ids_with_rows(self) -> set[tuple[str, str]]:
-        """(metric, indicator) pairs whose rows this metric shows, including rows read via ``from``."""
-        ids = set()
-        for iid, spec in self.spec.indicators.items():
-            if spec.kind == "level" and spec.source:
-                mid, _ = self.rubric.resolve(spec.source, self.metric_id)
-                ids.add((mid, spec.source.rpartition(".")[2]))
-            elif spec.kind in ("level", "context"):
-                ids.add((self.metric_id, iid))
-        return ids
+        """The evidence rows this metric shows: rows of its level and context indicators and their series."""
+        ids = set(self._indicator_order())
+        return [r for r in self.ds.evidence.get(slug or self.slug, []) if (r.metric, r.indicator) in ids]
 
     def judgements(self, slug: str | None = None) -> list[AssessmentRow]:
         slug = slug or self.slug
@@ -202,13 +188,12 @@ class MetricChapter(Book):
         return self.rubric.metrics[metric_id].indicators[indicator_id].label
 
     def _indicator_order(self) -> dict[tuple[str, str], int]:
+        """Position of each (metric, indicator) whose rows this metric shows, in rubric order."""
         order = {}
-        for i, (iid, spec) in enumerate(self.spec.indicators.items()):
-            if spec.kind == "level" and spec.source:
-                mid, _ = self.rubric.resolve(spec.source, self.metric_id)
-                order[(mid, spec.source.rpartition(".")[2])] = i
-            else:
-                order[(self.metric_id, iid)] = i
+        for i, iid in enumerate(self.spec.indicators):
+            key = self.rubric.reads(self.metric_id, iid)
+            if key is not None and key not in order:
+                order[key] = i
         return order
 
     # -- sections ---------------------------------------------------------------
@@ -272,17 +257,9 @@ class MetricChapter(Book):
         return Html(summary + "".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
 
     def _scored_reads(self) -> set[tuple[str, str]]:
-        """(metric, indicator) pairs that a scored indicator of this metric reads."""
-        out = set()
-        for iid, spec in self.spec.indicators.items():
-            if spec.kind == "level" and spec.source:
-                mid, _ = self.rubric.resolve(spec.source, self.metric_id)
-                out.add((mid, spec.source.rpartition(".")[2]))
-            elif spec.kind == "derived":
-                out.add((self.metric_id, spec.source))
-            elif spec.kind == "level":
-                out.add((self.metric_id, iid))
-        return out
+        """(metric, indicator) pairs whose rows feed a scored indicator of this metric."""
+        return {self.rubric.reads(self.metric_id, iid) for iid, spec in self.spec.indicators.items()
+                if spec.kind in ("level", "derived")}
 
     def _timeline_candidate(self):
         """The indicator with the most dated figures (at least 3 periods), for the time chart.
@@ -630,10 +607,5 @@ class MetricChapter(Book):
         return Html(bullets(items), "exercises")
 
     def _reads_of(self, indicator_id: str) -> set[tuple[str, str]]:
-        spec = self.spec.indicators[indicator_id]
-        if spec.kind == "level" and spec.source:
-            mid, _ = self.rubric.resolve(spec.source, self.metric_id)
-            return {(mid, spec.source.rpartition(".")[2])}
-        if spec.kind == "derived":
-            return {(self.metric_id, spec.source)}
-        return {(self.metric_id, indicator_id)}
+        key = self.rubric.reads(self.metric_id, indicator_id)
+        return {key} if key else set()

@@ -288,6 +288,18 @@ class Rubric(BaseModel):
             return None
         return mid, metric.indicators[iid]
 
+    def reads(self, metric_id: str, indicator_id: str) -> tuple[str, str] | None:
+        """The (metric, indicator) whose evidence rows an indicator reads; None for judgements."""
+        spec = self.metrics[metric_id].indicators[indicator_id]
+        if spec.kind == "ordinal":
+            return None
+        if spec.kind == "level" and spec.source:
+            mid, _ = self.resolve(spec.source, metric_id)
+            return mid, spec.source.rpartition(".")[2]
+        if spec.kind == "derived":
+            return metric_id, spec.source
+        return metric_id, indicator_id
+
     def band(self, overall: float) -> str:
         return _pick(self.bands, overall).name
 

@@ -357,15 +357,9 @@ def score_ordinal(iid: str, spec: Indicator, rows: list[AssessmentRow], rubric: 
 
 
 def rows_for(rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[EvidenceRow]) -> list[EvidenceRow]:
-    """Evidence rows an indicator reads (its own, or those of the indicator named by ``from``)."""
-    spec = rubric.metrics[metric_id].indicators[indicator_id]
-    if spec.kind == "level" and spec.source:
-        mid, _ = rubric.resolve(spec.source, metric_id)
-        iid = spec.source.rpartition(".")[2]
-        return [r for r in evidence if r.metric == mid and r.indicator == iid]
-    if spec.kind == "derived":
-        return [r for r in evidence if r.metric == metric_id and r.indicator == spec.source]
-    return [r for r in evidence if r.metric == metric_id and r.indicator == indicator_id]
+    """Evidence rows an indicator reads (its own, those named by ``from``, or its series)."""
+    key = rubric.reads(metric_id, indicator_id)
+    return [r for r in evidence if (r.metric, r.indicator) == key]
 
 
 def grade(rubric: Rubric, hard_share: float, present_share: float, n_evidence: int) -> str:
