@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path

@@ -79,19 +79,28 @@ def peer_bars(rows: list[dict], title: str, unit: str) -> alt.Chart:
     )
 
 
+def _bars_with_ranges(df: pd.DataFrame, category: str, value: str, order: list[str], title: str,
+                      subtitle: str, x_title: str, tooltip: list) -> list:
+    """Horizontal bars of ``value`` on a 0-10 scale with a low-high rule per bar."""
+    base = alt.Chart(df, title=alt.Title(title, subtitle=subtitle))
+    y = alt.Y(f"{category}:N", sort=order, title=None)
+    bars = base.mark_bar(color=ACCENT, opacity=0.8).encode(
+        y=y, x=alt.X(f"{value}:Q", title=x_title, scale=alt.Scale(domain=[0, 10])), tooltip=tooltip,
+    )
+    ranges = base.mark_rule(color="#222", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
+    return [bars, ranges]
+
+
 def points_chart(rows: list[dict], title: str) -> alt.Chart:
     """Each indicator's points (0-10) with its low-high range and its weight.
 
     ``rows``: dicts with ``indicator``, ``points``, ``low``, ``high``, ``weight`` (0-1, effective).
     """
     df = _frame(rows)
-    order = list(df["indicator"])
-    base = alt.Chart(df, title=alt.Title(title, subtitle="bar: points; line: low-high range; hover for the weight"))
-    y = alt.Y("indicator:N", sort=order, title=None)
-    bars = base.mark_bar(color=ACCENT, opacity=0.8).encode(
-        y=y,
-        x=alt.X("points:Q", title="points (0-10)", scale=alt.Scale(domain=[0, 10])),
-        tooltip=[
+    layers = _bars_with_ranges(
+        df, "indicator", "points", list(df["indicator"]), title,
+        "bar: points; line: low-high range; hover for the weight", "points (0-10)",
+        [
             alt.Tooltip("indicator:N", title="Indicator"),
             alt.Tooltip("points:Q", title="Points", format=".1f"),
             alt.Tooltip("low:Q", title="Low", format=".1f"),
@@ -99,8 +108,7 @@ def points_chart(rows: list[dict], title: str) -> alt.Chart:
             alt.Tooltip("weight:Q", title="Weight", format=".0%"),
         ],
     )
-    ranges = base.mark_rule(color="#222", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
-    return (bars + ranges).properties(width=WIDTH, height=max(80, 32 * len(df)))
+    return alt.layer(*layers).properties(width=WIDTH, height=max(80, 32 * len(df)))
 
 
 def scores_chart(rows: list[dict], title: str) -> alt.Chart:
@@ -111,13 +119,10 @@ def scores_chart(rows: list[dict], title: str) -> alt.Chart:
     """
     df = _frame(rows)
     order = list(df["metric"])
-    scored = df[df["score"].notna()]
-    base = alt.Chart(scored, title=alt.Title(title, subtitle="bar: sub-score; line: low-high range"))
-    y = alt.Y("metric:N", sort=order, title=None)
-    bars = base.mark_bar(color=ACCENT, opacity=0.8).encode(
-        y=y,
-        x=alt.X("score:Q", title="sub-score (0-10)", scale=alt.Scale(domain=[0, 10])),
-        tooltip=[
+    layers = _bars_with_ranges(
+        df[df["score"].notna()], "metric", "score", order, title,
+        "bar: sub-score; line: low-high range", "sub-score (0-10)",
+        [
             alt.Tooltip("metric:N", title="Metric"),
             alt.Tooltip("score:Q", title="Sub-score", format=".1f"),
             alt.Tooltip("low:Q", title="Low", format=".1f"),
@@ -125,37 +130,10 @@ def scores_chart(rows: list[dict], title: str) -> alt.Chart:
             alt.Tooltip("coverage:N", title="Coverage"),
         ],
     )
-    ranges = base.mark_rule(color="#222", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
-    layers = [bars, ranges]
     if "reference" in df and df["reference"].notna().any():
         ref = alt.Chart(df[df["reference"].notna()]).mark_tick(color=HIGHLIGHT, thickness=3, size=22).encode(
-            y=y, x="reference:Q", tooltip=[alt.Tooltip("reference:Q", title="Original report")]
+            y=alt.Y("metric:N", sort=order, title=None), x="reference:Q",
+            tooltip=[alt.Tooltip("reference:Q", title="Original report")],
         )
         layers.append(ref)
     return alt.layer(*layers).properties(width=WIDTH, height=32 * len(df))
-
-
-def heatmap(rows: list[dict], title: str) -> alt.Chart:
-    """Sub-scores by brand and metric. ``rows``: ``company``, ``metric``, ``score`` (None if missing), ``coverage``."""
-    df = _frame(rows)
-    df["label"] = df["score"].map(lambda s: "–" if pd.isna(s) else f"{s:.1f}")
-    metrics = list(dict.fromkeys(df["metric"]))
-    companies = list(dict.fromkeys(df["company"]))
-    base = alt.Chart(df, title=title).encode(
-        x=alt.X("metric:N", sort=metrics, title=None, axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("company:N", sort=companies, title=None),
-    )
-    cells = base.mark_rect().encode(
-        color=alt.Color("score:Q", scale=alt.Scale(domain=[0, 10], scheme="blues"), title="sub-score"),
-        tooltip=[
-            alt.Tooltip("company:N", title="Brand"),
-            alt.Tooltip("metric:N", title="Metric"),
-            alt.Tooltip("label:N", title="Sub-score"),
-            alt.Tooltip("coverage:N", title="Coverage"),
-        ],
-    )
-    text = base.mark_text(fontSize=11).encode(
-        text="label:N",
-        color=alt.condition(alt.datum.score > 6, alt.value("white"), alt.value("#111")),
-    )
-    return (cells + text).properties(width=44 * len(metrics), height=30 * len(companies))

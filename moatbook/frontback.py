@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from IPython.display import display
-
 from . import charts
 from .chapter import Book, _glue
 from .render import Html, bullets, esc, fmt_number, fmt_score, fmt_value, para, table

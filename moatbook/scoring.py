@@ -274,8 +274,9 @@ def score_derived(iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Ru
     start = newest - spec.window_years + 0.5  # the latest `window_years` calendar years
 
     def series(points_by_time):
-        """Points within the window (one per year, reprints averaged), their source ids, all-low flag."""
-        pts, ids, low = [], [], True
+        """Points within the window (one per year, reprints averaged), their source ids, row identities
+        and whether every one of them comes from a low-confidence source."""
+        pts, ids, keys, low = [], [], set(), True
         for t, vals in sorted(points_by_time.items()):
             if t < start:
                 continue
@@ -283,48 +284,40 @@ def score_derived(iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Ru
             ids += [v[1] for v in vals]
             keys.update(("row", v[3]) for v in vals)
             low = low and all(v[2] for v in vals)
-        return pts, ids, low
+        return pts, ids, keys, low
+
+    def observe(pts, ids, low, label) -> Observation:
+        stat = series_statistic(spec.statistic, pts)
+        return Observation(stat, interpolate(spec.anchors, stat), 1.0, f"{int(pts[0][0])}..{int(pts[-1][0])}",
+                           "global", tuple(dict.fromkeys(ids)), f"{label} ({len(pts)} points)", low)
 
     obs, used = [], set()
     for tracker, pbt in sorted(by_tracker.items()):
-        keys: set = set()
-        pts, ids, low = series(pbt)
+        pts, ids, keys, low = series(pbt)
         if len(pts) < spec.min_points:
             continue
         used |= keys
         try:
-            stat = series_statistic(spec.statistic, pts)
+            obs.append(observe(pts, ids, low, tracker))
         except ValueError:
             continue
-        period = f"{int(pts[0][0])}..{int(pts[-1][0])}" if len(pts) else ""
-        obs.append(
-            Observation(stat, interpolate(spec.anchors, stat), 1.0, period, "global",
-                        tuple(dict.fromkeys(ids)), f"{tracker} ({len(pts)} points)", low)
-        )
     if not obs:
         # No tracker has enough points of its own: pool trackers by averaging each year.
         pooled: dict[float, list] = defaultdict(list)
         for pbt in by_tracker.values():
             for t, vals in pbt.items():
                 pooled[t].extend(vals)
-        keys = set()
-        pts, ids, low = series(pooled)
+        pts, ids, used, low = series(pooled)
         if len(pts) < spec.min_points:
             res.status = "too few points"
             res.note = f"needs {spec.min_points} years within the latest {spec.window_years}, has {len(pts)}"
             return res
         try:
-            stat = series_statistic(spec.statistic, pts)
+            obs.append(observe(pts, ids, low, "all trackers pooled"))
         except ValueError as exc:
             res.status = "too few points"
             res.note = str(exc)
             return res
-        obs.append(
-            Observation(stat, interpolate(spec.anchors, stat), 1.0,
-                        f"{int(pts[0][0])}..{int(pts[-1][0])}", "global",
-                        tuple(dict.fromkeys(ids)), f"all trackers pooled ({len(pts)} points)", low)
-        )
-        used = keys
         res.note = "no single tracker has enough years, so trackers were pooled year by year"
     res.used = frozenset(used)
     return _finish(res, obs, None, None, rubric)

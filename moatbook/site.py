@@ -55,8 +55,7 @@ def build_site(jobs: int = 2, out_root: Path = BUILD_DIR, force: bool = False, l
     for slug in ds.brands():
         name = ds.company(slug).name
         book = out_root / slug
-        version = ds.version([slug, *ds.company(slug).peers, *[s for s, c in ds.companies.items() if c.kind == "benchmark"]])
-        if not force and _current(book, version):
+        if not force and _current(book, ds.book_version(slug)):
             log(f"[site] {slug}: book is up to date")
             report_ok, error = True, None
         else:
