@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.moatbook-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv validate scores book site serve test test-unit test-build test-nbval test-browser \
+.PHONY: help venv validate scores book site serve lint test test-unit test-build test-nbval test-browser \
         bench new-company screenshots clean browser-deps
 
 help: ## list the targets
@@ -46,7 +46,13 @@ new-company: $(STAMP) ## start a new brand: make new-company COMPANY=<slug> NAME
 	@test -n "$(NAME)" || { echo 'usage: make new-company COMPANY=<slug> NAME="<Name>"'; exit 2; }
 	$(PY) -m moatbook new-company --company $(COMPANY) --name "$(NAME)"
 
-test: $(STAMP) ## run every test: unit, a full Xiaomi build, nbval over its chapters, the browser
+lint: $(STAMP) ## ruff (lint and format), codespell, and no outputs in chapter sources
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/codespell
+	$(PY) scripts/check_chapters.py
+
+test: $(STAMP) lint ## run every test: lint, unit, a full Xiaomi build, nbval over its chapters, the browser
 	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
 	$(PY) -m moatbook build --company xiaomi --jobs $(JOBS)
 	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile \

@@ -23,8 +23,10 @@ def cmd_validate(args) -> int:
     ds = load(slugs)
     n_ev = sum(len(v) for v in ds.evidence.values())
     n_as = sum(len(v) for v in ds.assessments.values())
-    print(f"data OK: {len(ds.evidence)} companies, {n_ev} evidence rows, {n_as} judgements, "
-          f"{len(ds.sources)} sources (data version {ds.version()})")
+    print(
+        f"data OK: {len(ds.evidence)} companies, {n_ev} evidence rows, {n_as} judgements, "
+        f"{len(ds.sources)} sources (data version {ds.version()})"
+    )
     return 0
 
 
@@ -52,20 +54,20 @@ def cmd_build(args) -> int:
 
 
 def cmd_site(args) -> int:
-    from .site import build_site
+    from .build.site import build_site
 
     return 0 if build_site(jobs=args.jobs, force=args.force) else 1
 
 
 def cmd_new_company(args) -> int:
-    from .scaffold import new_company
+    from .data.scaffold import new_company
 
     new_company(check_slug(args.company), args.name)
     return 0
 
 
 def cmd_bench(args) -> int:
-    from .bench import run_bench
+    from .build.bench import run_bench
 
     return run_bench(_company_arg(args.company), jobs=args.jobs, repeat=args.repeat)
 

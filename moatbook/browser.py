@@ -88,7 +88,10 @@ def browser():
     try:
         with sync_playwright() as p:
             ctx = p.chromium.launch_persistent_context(
-                profile, executable_path=exe, headless=True, args=CHROMIUM_ARGS,
+                profile,
+                executable_path=exe,
+                headless=True,
+                args=CHROMIUM_ARGS,
                 viewport={"width": 1280, "height": 900},
             )
             try:
@@ -119,14 +122,12 @@ def check_pages(ctx, urls: list[str], wait_ms: int = 4000) -> list[PageCheck]:
         _offline(page, check.blocked)
         page.on("pageerror", lambda exc, c=check: c.errors.append(f"page error: {exc}"))
         page.goto(url, wait_until="load")
-        try:
+        with contextlib.suppress(Exception):
             page.wait_for_function(
                 """() => Array.from(document.querySelectorAll('div[id^="altair-viz-"]'))
                         .every(c => c.querySelector('svg, canvas') || c.innerText.includes('Error'))""",
                 timeout=wait_ms,
             )
-        except Exception:
-            pass
         probe = page.evaluate(CHART_PROBE)
         check.charts, check.rendered, check.text = probe["charts"], probe["rendered"], probe["text"]
         if "Error loading script" in check.text:

@@ -12,7 +12,6 @@ CHAPTERS_DIR = ROOT / "chapters"
 BUILD_DIR = ROOT / "_build"
 
 
-
 def data_dir() -> Path:
     """The data folder in use: ``data/``, or ``MOATBOOK_DATA_DIR`` (tests point it at fictional data)."""
     return Path(os.environ.get("MOATBOOK_DATA_DIR") or DATA_DIR).resolve()

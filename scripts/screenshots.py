@@ -30,8 +30,10 @@ def main(argv: list[str]) -> int:
             png = out / f"{root.parent.name}-{page.replace('/', '-')}.png"
             screenshot(ctx, url, png, sections=sections)
             status = "ok" if check.ok else "PROBLEM"
-            print(f"{status}: {page}: {check.rendered}/{check.charts} charts rendered, "
-                  f"errors={check.errors} blocked={len(check.blocked)} -> {png}")
+            print(
+                f"{status}: {page}: {check.rendered}/{check.charts} charts rendered, "
+                f"errors={check.errors} blocked={len(check.blocked)} -> {png}"
+            )
     return 0
 
 

@@ -36,9 +36,18 @@ def append_row(path: Path, row: dict) -> int:
 
 @pytest.fixture
 def good_row() -> dict:
-    return dict(company="acme", metric="net_promoter_score", indicator="nps", value="30",
-                unit="score -100..100", period="2024", market="global", source_id="fx-survey",
-                measure="a test figure", note="")
+    return dict(
+        company="acme",
+        metric="net_promoter_score",
+        indicator="nps",
+        value="30",
+        unit="score -100..100",
+        period="2024",
+        market="global",
+        source_id="fx-survey",
+        measure="a test figure",
+        note="",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -38,8 +38,11 @@ def test_fixture_data_is_valid(data_dir):
         ({"indicator": "nps_score"}, "indicator", r"unknown indicator 'nps_score' for metric 'net_promoter_score'"),
         ({"source_id": "nowhere-2024"}, "source_id", r"unknown source id 'nowhere-2024'"),
         ({"value": "140"}, "value", r"NPS must lie between -100 and 100, got 140"),
-        ({"metric": "share_of_wallet", "indicator": "key_market_share", "unit": "%", "value": "104"},
-         "value", r"a share \('%'\) must lie between 0 and 100, got 104"),
+        (
+            {"metric": "share_of_wallet", "indicator": "key_market_share", "unit": "%", "value": "104"},
+            "value",
+            r"a share \('%'\) must lie between 0 and 100, got 104",
+        ),
         ({"period": "Q3 2024"}, "period", r"'Q3 2024' is not a period"),
         ({"market": "Mars"}, "market", r"unknown market 'Mars'"),
         ({"unit": "%"}, "unit", r"takes 'score -100..100', not '%'"),
@@ -64,16 +67,26 @@ def test_duplicate_row_names_both_rows(data_dir, good_row):
 
 
 def test_derived_indicator_takes_no_rows(data_dir, good_row):
-    row = append_row(data_dir / "evidence" / "acme.csv",
-                     {**good_row, "metric": "market_share_stability", "indicator": "share_trend", "unit": "pp"})
+    row = append_row(
+        data_dir / "evidence" / "acme.csv",
+        {**good_row, "metric": "market_share_stability", "indicator": "share_trend", "unit": "pp"},
+    )
     message = only(errors_for(data_dir), "computed from")
     assert f"row {row}, column 'indicator'" in message
 
 
 def test_annual_indicator_rejects_a_quarter(data_dir, good_row):
-    row = append_row(data_dir / "evidence" / "acme.csv",
-                     {**good_row, "metric": "market_share_stability", "indicator": "global_share_annual",
-                      "unit": "%", "value": "12", "period": "2024Q1"})
+    row = append_row(
+        data_dir / "evidence" / "acme.csv",
+        {
+            **good_row,
+            "metric": "market_share_stability",
+            "indicator": "global_share_annual",
+            "unit": "%",
+            "value": "12",
+            "period": "2024Q1",
+        },
+    )
     message = only(errors_for(data_dir), "calendar years")
     assert f"row {row}, column 'period'" in message
 
@@ -106,24 +119,45 @@ def test_wrong_cell_count(data_dir):
 
 def test_bad_judgement_level_and_source(data_dir):
     path = data_dir / "assessments" / "acme.csv"
-    row = append_row(path, dict(company="acme", metric="brand_advocacy", indicator="fan_culture", level="7",
-                                source_ids="fx-survey;ghost", rationale="a test judgement here"))
+    row = append_row(
+        path,
+        dict(
+            company="acme",
+            metric="brand_advocacy",
+            indicator="fan_culture",
+            level="7",
+            source_ids="fx-survey;ghost",
+            rationale="a test judgement here",
+        ),
+    )
     messages = errors_for(data_dir)
-    assert f"assessments/acme.csv, row {row}, column 'level': level 7 is not defined; use 0 to 4" in only(messages, "level 7")
+    assert f"assessments/acme.csv, row {row}, column 'level': level 7 is not defined; use 0 to 4" in only(
+        messages, "level 7"
+    )
     assert f"row {row}, column 'source_ids'" in only(messages, "ghost")
 
 
 def test_judgement_on_a_level_indicator(data_dir):
-    row = append_row(data_dir / "assessments" / "acme.csv",
-                     dict(company="acme", metric="net_promoter_score", indicator="nps", level="2",
-                          source_ids="fx-survey", rationale="a test judgement here"))
+    row = append_row(
+        data_dir / "assessments" / "acme.csv",
+        dict(
+            company="acme",
+            metric="net_promoter_score",
+            indicator="nps",
+            level="2",
+            source_ids="fx-survey",
+            rationale="a test judgement here",
+        ),
+    )
     assert f"row {row}, column 'indicator'" in only(errors_for(data_dir), "judgements go to ordinal")
 
 
 def test_bad_source_rows(data_dir):
     path = data_dir / "sources" / "fixture.csv"
-    row = append_row(path, dict(source_id="Bad Id", publisher="X", title="Y", url="ftp://x", accessed="2026-13-01",
-                                confidence="certain"))
+    row = append_row(
+        path,
+        dict(source_id="Bad Id", publisher="X", title="Y", url="ftp://x", accessed="2026-13-01", confidence="certain"),
+    )
     messages = errors_for(data_dir)
     for column in ("source_id", "url", "accessed", "confidence"):
         assert any(f"sources/fixture.csv, row {row}, column '{column}'" in m for m in messages), (column, messages)
@@ -187,7 +221,8 @@ def test_rubric_that_is_not_yaml(data_dir):
 
 def test_bad_reference_score(data_dir):
     (data_dir / "reference_scores.csv").write_text(
-        "company,metric,score,rating,reference\nacme,price_premium,12,,somewhere\n")
+        "company,metric,score,rating,reference\nacme,price_premium,12,,somewhere\n"
+    )
     assert "reference_scores.csv, row 2" in only(errors_for(data_dir), "between 0 and 10")
 
 

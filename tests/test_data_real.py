@@ -7,8 +7,8 @@ import re
 import pytest
 
 from moatbook.data import load
+from moatbook.data.schema import METRIC_IDS, TABLE_MODELS
 from moatbook.paths import CHAPTERS_DIR, DATA_DIR, ROOT
-from moatbook.schema import METRIC_IDS, TABLE_MODELS
 from moatbook.scoring import score_dataset
 
 DS = load()
@@ -28,7 +28,7 @@ def test_xiaomi_evidence_covers_all_metrics():
 
 
 def test_every_cited_source_resolves_and_has_an_address():
-    for slug, rows in DS.evidence.items():
+    for _slug, rows in DS.evidence.items():
         for r in rows:
             assert r.source_id in DS.sources
     for rows in DS.assessments.values():
@@ -43,8 +43,9 @@ def test_seed_citations_are_kept_on_sources():
 
 
 def _hard_metrics(card) -> set[str]:
-    return {mid for mid, m in card.metrics.items()
-            if any(i.scored and i.kind in ("level", "derived") for i in m.indicators)}
+    return {
+        mid for mid, m in card.metrics.items() if any(i.scored and i.kind in ("level", "derived") for i in m.indicators)
+    }
 
 
 @pytest.mark.parametrize("slug", PEERS)
@@ -86,12 +87,14 @@ def _names() -> list[str]:
 
 def test_no_company_name_in_the_rubric_or_the_code():
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in _names()) + r")\b", re.IGNORECASE)
-    texts = {p: p.read_text() for p in (ROOT / "moatbook").glob("*.py")}
+    texts = {p: p.read_text() for p in (ROOT / "moatbook").rglob("*.py")}
     texts[DATA_DIR / "rubric.yaml"] = (DATA_DIR / "rubric.yaml").read_text()
     for path in CHAPTERS_DIR.glob("*.md"):
         # the parameters cell names the default company; everything else must come from data
         texts[path] = re.sub(r'^company = ".*"$', "", path.read_text(), flags=re.MULTILINE)
-    offenders = {str(p.relative_to(ROOT)): sorted(set(pattern.findall(t))) for p, t in texts.items() if pattern.search(t)}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(set(pattern.findall(t))) for p, t in texts.items() if pattern.search(t)
+    }
     assert not offenders
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from moatbook.periods import PeriodError, parse_period
+from moatbook.data.periods import PeriodError, parse_period
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import random
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moatbook.data import load, load_rubric
-from moatbook.schema import AssessmentRow, EvidenceRow, Source
+from moatbook.data.schema import AssessmentRow, EvidenceRow, Source
 from moatbook.scoring import (
     interpolate,
     score_company,
@@ -21,25 +22,59 @@ from moatbook.scoring import (
 
 RUBRIC = load_rubric()
 SOURCES = {
-    "hi": Source(source_id="hi", publisher="Tracker A", title="t", url="https://example.org/a",
-                 accessed="2026-11-24", confidence="high"),
-    "hi2": Source(source_id="hi2", publisher="Tracker B", title="t", url="https://example.org/b",
-                  accessed="2026-11-24", confidence="high"),
-    "med": Source(source_id="med", publisher="Reprint", title="t", url="https://example.org/c",
-                  accessed="2026-11-24", confidence="medium"),
-    "low": Source(source_id="low", publisher="Forum", title="t", url="https://example.org/d",
-                  accessed="2026-11-24", confidence="low"),
+    "hi": Source(
+        source_id="hi",
+        publisher="Tracker A",
+        title="t",
+        url="https://example.org/a",
+        accessed="2026-11-24",
+        confidence="high",
+    ),
+    "hi2": Source(
+        source_id="hi2",
+        publisher="Tracker B",
+        title="t",
+        url="https://example.org/b",
+        accessed="2026-11-24",
+        confidence="high",
+    ),
+    "med": Source(
+        source_id="med",
+        publisher="Reprint",
+        title="t",
+        url="https://example.org/c",
+        accessed="2026-11-24",
+        confidence="medium",
+    ),
+    "low": Source(
+        source_id="low",
+        publisher="Forum",
+        title="t",
+        url="https://example.org/d",
+        accessed="2026-11-24",
+        confidence="low",
+    ),
 }
 
 
 def ev(metric, indicator, value, unit, period="2024", market="global", source="hi", measure="a measure"):
-    return EvidenceRow(company="x", metric=metric, indicator=indicator, value=value, unit=unit, period=period,
-                       market=market, source_id=source, measure=measure)
+    return EvidenceRow(
+        company="x",
+        metric=metric,
+        indicator=indicator,
+        value=value,
+        unit=unit,
+        period=period,
+        market=market,
+        source_id=source,
+        measure=measure,
+    )
 
 
 def judge(metric, indicator, level, sources=("hi",), why="a judgement for the tests"):
-    return AssessmentRow(company="x", metric=metric, indicator=indicator, level=level, source_ids=list(sources),
-                         rationale=why)
+    return AssessmentRow(
+        company="x", metric=metric, indicator=indicator, level=level, source_ids=list(sources), rationale=why
+    )
 
 
 def indicator(result, iid):
@@ -71,7 +106,7 @@ def test_every_rubric_mapping_hits_its_anchors_and_stays_in_range(metric, iid):
     anchors = RUBRIC.metrics[metric].indicators[iid].anchors
     for value, points in anchors:
         assert interpolate(anchors, value) == pytest.approx(points)
-    for (a, pa), (b, pb) in zip(anchors, anchors[1:]):
+    for (a, pa), (b, pb) in pairwise(anchors):
         mid = interpolate(anchors, (a + b) / 2)
         assert min(pa, pb) <= mid <= max(pa, pb)
     lo, hi = min(a for a, _ in anchors), max(a for a, _ in anchors)
@@ -85,27 +120,33 @@ def test_every_rubric_mapping_hits_its_anchors_and_stays_in_range(metric, iid):
 def test_recency_market_and_confidence_weights():
     rows = [
         ev("net_promoter_score", "nps", 40, "score -100..100", period="2024"),  # 7 points, weight 1
-        ev("net_promoter_score", "nps", 0, "score -100..100", period="2021"),   # 3 points, 3 years older: 0.5
+        ev("net_promoter_score", "nps", 0, "score -100..100", period="2021"),  # 3 points, 3 years older: 0.5
     ]
     m = score_metric(RUBRIC, "net_promoter_score", rows, [], SOURCES)
     nps = indicator(m, "nps")
     assert nps.points == pytest.approx((7 * 1 + 3 * 0.5) / 1.5)
     # a single-market figure counts 0.7 of a global one
-    rows = [ev("net_promoter_score", "nps", 40, "score -100..100"),
-            ev("net_promoter_score", "nps", 0, "score -100..100", market="India")]
+    rows = [
+        ev("net_promoter_score", "nps", 40, "score -100..100"),
+        ev("net_promoter_score", "nps", 0, "score -100..100", market="India"),
+    ]
     nps = indicator(score_metric(RUBRIC, "net_promoter_score", rows, [], SOURCES), "nps")
     assert nps.points == pytest.approx((7 + 3 * 0.7) / 1.7)
     # a medium-confidence source counts 0.8
-    rows = [ev("net_promoter_score", "nps", 40, "score -100..100"),
-            ev("net_promoter_score", "nps", 0, "score -100..100", source="med")]
+    rows = [
+        ev("net_promoter_score", "nps", 40, "score -100..100"),
+        ev("net_promoter_score", "nps", 0, "score -100..100", source="med"),
+    ]
     nps = indicator(score_metric(RUBRIC, "net_promoter_score", rows, [], SOURCES), "nps")
     assert nps.points == pytest.approx((7 + 3 * 0.8) / 1.8)
 
 
 def test_range_spans_recent_observations():
-    rows = [ev("net_promoter_score", "nps", 40, "score -100..100", period="2024"),
-            ev("net_promoter_score", "nps", 0, "score -100..100", period="2023"),
-            ev("net_promoter_score", "nps", 80, "score -100..100", period="2015")]  # too old for the range
+    rows = [
+        ev("net_promoter_score", "nps", 40, "score -100..100", period="2024"),
+        ev("net_promoter_score", "nps", 0, "score -100..100", period="2023"),
+        ev("net_promoter_score", "nps", 80, "score -100..100", period="2015"),
+    ]  # too old for the range
     nps = indicator(score_metric(RUBRIC, "net_promoter_score", rows, [], SOURCES), "nps")
     assert nps.low == pytest.approx(3) and nps.high == pytest.approx(7)
 
@@ -119,8 +160,10 @@ def test_low_confidence_alone_is_not_scored_but_shown():
 
 
 def test_low_confidence_beside_others_counts_at_reduced_weight():
-    rows = [ev("net_promoter_score", "nps", 40, "score -100..100"),
-            ev("net_promoter_score", "nps", 0, "score -100..100", source="low")]
+    rows = [
+        ev("net_promoter_score", "nps", 40, "score -100..100"),
+        ev("net_promoter_score", "nps", 0, "score -100..100", source="low"),
+    ]
     nps = indicator(score_metric(RUBRIC, "net_promoter_score", rows, [], SOURCES), "nps")
     assert nps.points == pytest.approx((7 + 3 * 0.4) / 1.4)
 
@@ -138,7 +181,9 @@ def test_series_statistics():
     pts = [(2019.5, 10.0), (2020.5, 12.0), (2021.5, 11.0), (2022.5, 14.0)]
     assert series_statistic("slope", pts) == pytest.approx(1.1)
     assert series_statistic("drawdown", pts) == pytest.approx(1.0)
-    assert series_statistic("volatility", pts) == pytest.approx(math.sqrt(((2 - 4 / 3) ** 2 + (-1 - 4 / 3) ** 2 + (3 - 4 / 3) ** 2) / 3))
+    assert series_statistic("volatility", pts) == pytest.approx(
+        math.sqrt(((2 - 4 / 3) ** 2 + (-1 - 4 / 3) ** 2 + (3 - 4 / 3) ** 2) / 3)
+    )
     assert series_statistic("cagr", [(2020.0, 100.0), (2022.0, 121.0)]) == pytest.approx(10.0)
     with pytest.raises(ValueError):
         series_statistic("cagr", [(2020.0, 0.0), (2022.0, 121.0)])
@@ -155,8 +200,13 @@ def test_derived_indicators_are_computed_per_tracker_and_averaged():
     trend = indicator(m, "share_trend")
     slopes = sorted(o.value for o in trend.observations)
     assert slopes == pytest.approx([0.0, 1.0])
-    assert trend.points == pytest.approx((interpolate(RUBRIC.metrics["market_share_stability"].indicators["share_trend"].anchors, 0)
-                                          + interpolate(RUBRIC.metrics["market_share_stability"].indicators["share_trend"].anchors, 1)) / 2)
+    assert trend.points == pytest.approx(
+        (
+            interpolate(RUBRIC.metrics["market_share_stability"].indicators["share_trend"].anchors, 0)
+            + interpolate(RUBRIC.metrics["market_share_stability"].indicators["share_trend"].anchors, 1)
+        )
+        / 2
+    )
     assert trend.low < trend.points < trend.high
     assert m.n_evidence == 8
 
@@ -192,8 +242,10 @@ def test_judgements_map_levels_and_carry_a_margin():
 
 
 def test_several_judgements_average():
-    rows = [judge("resilience_to_issues", "crisis_recovery", 1, why="first crisis of the two"),
-            judge("resilience_to_issues", "crisis_recovery", 3, why="second crisis of the two")]
+    rows = [
+        judge("resilience_to_issues", "crisis_recovery", 1, why="first crisis of the two"),
+        judge("resilience_to_issues", "crisis_recovery", 3, why="second crisis of the two"),
+    ]
     rec = indicator(score_metric(RUBRIC, "resilience_to_issues", [], rows, SOURCES), "crisis_recovery")
     assert rec.points == pytest.approx(5)
 
@@ -212,10 +264,12 @@ def test_missing_indicators_are_reweighted_and_flagged_not_zeroed():
 
 
 def test_overall_is_weighted_mean_times_ten_and_banded():
-    rows = [ev("net_promoter_score", "nps", 40, "score -100..100"),
-            ev("net_promoter_score", "satisfaction_index", 83, "score 0..100"),
-            ev("customer_retention", "repurchase_rate", 50, "%"),
-            ev("customer_retention", "loyalty_intent", 60, "%")]
+    rows = [
+        ev("net_promoter_score", "nps", 40, "score -100..100"),
+        ev("net_promoter_score", "satisfaction_index", 83, "score 0..100"),
+        ev("customer_retention", "repurchase_rate", 50, "%"),
+        ev("customer_retention", "loyalty_intent", 60, "%"),
+    ]
     card = score_company(RUBRIC, "x", rows, [], SOURCES)
     assert card.metrics["net_promoter_score"].score == pytest.approx(7.4)
     assert card.metrics["customer_retention"].score == pytest.approx(6.0)
@@ -225,8 +279,13 @@ def test_overall_is_weighted_mean_times_ten_and_banded():
     json_ = card.to_json()
     assert set(json_) == {"company", "overall", "band", "metrics"}
     assert set(json_["metrics"]["customer_retention"]) == {"score", "low", "high", "n_evidence", "coverage"}
-    assert json_["metrics"]["price_premium"] == {"score": None, "low": None, "high": None, "n_evidence": 0,
-                                                "coverage": "none"}
+    assert json_["metrics"]["price_premium"] == {
+        "score": None,
+        "low": None,
+        "high": None,
+        "n_evidence": 0,
+        "coverage": "none",
+    }
 
 
 def test_no_evidence_gives_no_overall():
@@ -243,7 +302,9 @@ def test_weighted_mean_is_exact_and_order_free():
 
 
 LEVEL_INDICATORS = [
-    (m, i, ind) for m, spec in RUBRIC.metrics.items() for i, ind in spec.indicators.items()
+    (m, i, ind)
+    for m, spec in RUBRIC.metrics.items()
+    for i, ind in spec.indicators.items()
     if ind.kind == "level" and ind.unit and not ind.source
 ]
 
@@ -270,8 +331,9 @@ observation = st.tuples(
     st.sampled_from(["hi", "hi2", "med", "low"]),
 )
 judgement = st.tuples(
-    st.sampled_from([(m, i) for m, spec in RUBRIC.metrics.items() for i, ind in spec.indicators.items()
-                     if ind.kind == "ordinal"]),
+    st.sampled_from(
+        [(m, i) for m, spec in RUBRIC.metrics.items() for i, ind in spec.indicators.items() if ind.kind == "ordinal"]
+    ),
     st.integers(0, 4),
 )
 
@@ -339,7 +401,7 @@ def test_better_evidence_never_lowers_a_score(obs, js, data):
         j = data.draw(st.integers(0, len(judgements) - 1))
         judgements = list(judgements)
         raised = judgements[j].model_copy(update={"level": min(4, judgements[j].level + 1)})
-        after_j = score_company(RUBRIC, "x", rows, judgements[:j] + [raised] + judgements[j + 1:], SOURCES)
+        after_j = score_company(RUBRIC, "x", rows, judgements[:j] + [raised] + judgements[j + 1 :], SOURCES)
         for mid, m in before.metrics.items():
             if m.score is not None:
                 assert after_j.metrics[mid].score >= m.score

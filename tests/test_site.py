@@ -11,15 +11,15 @@ from bs4 import BeautifulSoup
 
 from moatbook.build import build_book
 from moatbook.data import load
+from moatbook.data.scaffold import new_company
 from moatbook.paths import BUILD_DIR, DATA_DIR
-from moatbook.scaffold import new_company
 
 pytestmark = pytest.mark.build
 
 
 @pytest.fixture(scope="module")
 def site():
-    from moatbook.site import build_site
+    from moatbook.build.site import build_site
 
     assert build_site(log=lambda *a: None)
     return BUILD_DIR / "site"
@@ -49,7 +49,7 @@ def test_site_is_self_contained_with_relative_links(site):
                 continue
             if ref.startswith(("http://", "https://")):
                 # only outbound reading links (sources) may be absolute; nothing the page loads
-                tag = text[max(0, text.rfind("<", 0, text.find(ref))):text.find(ref)]
+                tag = text[max(0, text.rfind("<", 0, text.find(ref))) : text.find(ref)]
                 assert tag.startswith("<a "), f"{html}: loads {ref}"
                 continue
             assert not ref.startswith("/"), f"{html}: absolute link {ref}"
@@ -62,7 +62,10 @@ def test_front_page_chart_renders_offline(site):
     with serve(site) as base, browser() as ctx:
         page = ctx.new_page()
         blocked = []
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else (blocked.append(r.request.url), r.abort()))
+        page.route(
+            "**/*",
+            lambda r: r.continue_() if r.request.url.startswith(base) else (blocked.append(r.request.url), r.abort()),
+        )
         page.goto(f"{base}/index.html")
         page.wait_for_selector("#overall-chart svg, #overall-chart canvas", timeout=5000)
         assert not blocked
@@ -75,18 +78,25 @@ def test_new_company_builds_a_book_that_names_its_gaps(tmp_path, monkeypatch):
     new_company("acme-mobile", "Acme Mobile", root=data)
     (data / "sources" / "acme-mobile.csv").write_text(
         (data / "sources" / "acme-mobile.csv").read_text()
-        + "acme-test-page,Acme Mobile,Fictional results page for a test,,https://example.org/acme,2024,2026-11-24,high,\n")
+        + "acme-test-page,Acme Mobile,Fictional results page for a test,,https://example.org/acme,2024,2026-11-24,high,\n"
+    )
     (data / "evidence" / "acme-mobile.csv").write_text(
         (data / "evidence" / "acme-mobile.csv").read_text()
         + "acme-mobile,net_promoter_score,nps,30,score -100..100,2024,global,acme-test-page,a test NPS,fictional\n"
-        + "acme-mobile,price_premium,asp_usd,250,USD,2024,global,acme-test-page,a test ASP,fictional\n")
+        + "acme-mobile,price_premium,asp_usd,250,USD,2024,global,acme-test-page,a test ASP,fictional\n"
+    )
     lines = []
     report = build_book("acme-mobile", out_root=tmp_path / "build", log=lines.append)
     assert report.ok, report.error
     scores = json.loads((tmp_path / "build" / "acme-mobile" / "scores.json").read_text())
     assert scores["metrics"]["net_promoter_score"]["score"] is not None
-    assert scores["metrics"]["customer_retention"] == {"score": None, "low": None, "high": None,
-                                                        "n_evidence": 0, "coverage": "none"}
+    assert scores["metrics"]["customer_retention"] == {
+        "score": None,
+        "low": None,
+        "high": None,
+        "n_evidence": 0,
+        "coverage": "none",
+    }
     assert any("no evidence yet for: customer_retention" in line for line in lines)
     card = (tmp_path / "build" / "acme-mobile" / "html" / "chapters" / "scorecard.html").read_text()
     assert card.count("no scored evidence; left out of the overall") == 9

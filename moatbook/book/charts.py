@@ -79,13 +79,23 @@ def peer_bars(rows: list[dict], title: str, unit: str) -> alt.Chart:
     )
 
 
-def _bars_with_ranges(df: pd.DataFrame, category: str, value: str, order: list[str], title: str,
-                      subtitle: str, x_title: str, tooltip: list) -> list:
+def _bars_with_ranges(
+    df: pd.DataFrame,
+    category: str,
+    value: str,
+    order: list[str],
+    title: str,
+    subtitle: str,
+    x_title: str,
+    tooltip: list,
+) -> list:
     """Horizontal bars of ``value`` on a 0-10 scale with a low-high rule per bar."""
     base = alt.Chart(df, title=alt.Title(title, subtitle=subtitle))
     y = alt.Y(f"{category}:N", sort=order, title=None)
     bars = base.mark_bar(color=ACCENT, opacity=0.8).encode(
-        y=y, x=alt.X(f"{value}:Q", title=x_title, scale=alt.Scale(domain=[0, 10])), tooltip=tooltip,
+        y=y,
+        x=alt.X(f"{value}:Q", title=x_title, scale=alt.Scale(domain=[0, 10])),
+        tooltip=tooltip,
     )
     ranges = base.mark_rule(color="#222", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
     return [bars, ranges]
@@ -98,8 +108,13 @@ def points_chart(rows: list[dict], title: str) -> alt.Chart:
     """
     df = _frame(rows)
     layers = _bars_with_ranges(
-        df, "indicator", "points", list(df["indicator"]), title,
-        "bar: points; line: low-high range; hover for the weight", "points (0-10)",
+        df,
+        "indicator",
+        "points",
+        list(df["indicator"]),
+        title,
+        "bar: points; line: low-high range; hover for the weight",
+        "points (0-10)",
         [
             alt.Tooltip("indicator:N", title="Indicator"),
             alt.Tooltip("points:Q", title="Points", format=".1f"),
@@ -120,8 +135,13 @@ def scores_chart(rows: list[dict], title: str) -> alt.Chart:
     df = _frame(rows)
     order = list(df["metric"])
     layers = _bars_with_ranges(
-        df[df["score"].notna()], "metric", "score", order, title,
-        "bar: sub-score; line: low-high range", "sub-score (0-10)",
+        df[df["score"].notna()],
+        "metric",
+        "score",
+        order,
+        title,
+        "bar: sub-score; line: low-high range",
+        "sub-score (0-10)",
         [
             alt.Tooltip("metric:N", title="Metric"),
             alt.Tooltip("score:Q", title="Sub-score", format=".1f"),
@@ -131,9 +151,14 @@ def scores_chart(rows: list[dict], title: str) -> alt.Chart:
         ],
     )
     if "reference" in df and df["reference"].notna().any():
-        ref = alt.Chart(df[df["reference"].notna()]).mark_tick(color=HIGHLIGHT, thickness=3, size=22).encode(
-            y=alt.Y("metric:N", sort=order, title=None), x="reference:Q",
-            tooltip=[alt.Tooltip("reference:Q", title="Original report")],
+        ref = (
+            alt.Chart(df[df["reference"].notna()])
+            .mark_tick(color=HIGHLIGHT, thickness=3, size=22)
+            .encode(
+                y=alt.Y("metric:N", sort=order, title=None),
+                x="reference:Q",
+                tooltip=[alt.Tooltip("reference:Q", title="Original report")],
+            )
         )
         layers.append(ref)
     return alt.layer(*layers).properties(width=WIDTH, height=32 * len(df))

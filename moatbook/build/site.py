@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import build_book, publish, source_version, vega_bundle
-from .data import DataError, load
-from .paths import BUILD_DIR, ROOT
-from .render import esc, fmt_score, table
+from ..book.render import esc, fmt_score, table
+from ..data import DataError, load
+from ..paths import BUILD_DIR, ROOT
+from .pipeline import build_book, publish, source_version, vega_bundle
 
 STATIC = ROOT / "_static"
 
@@ -81,8 +81,11 @@ def build_site(jobs: int = 2, out_root: Path = BUILD_DIR, force: bool = False, l
     (stage / ".nojekyll").write_text("")  # GitHub Pages: serve folders starting with '_' as they are
     publish(stage, out_root / "site")
     failed = [r for r in results if not r.ok]
-    log(f"[site] published _build/site/index.html with {len(results) - len(failed)} of {len(results)} brands "
-        f"built in {time.perf_counter() - start:.0f} s" + (f"; failed: {', '.join(r.slug for r in failed)}" if failed else ""))
+    log(
+        f"[site] published _build/site/index.html with {len(results) - len(failed)} of {len(results)} brands "
+        f"built in {time.perf_counter() - start:.0f} s"
+        + (f"; failed: {', '.join(r.slug for r in failed)}" if failed else "")
+    )
     return not failed
 
 
@@ -102,7 +105,13 @@ def _cell_colour(score: float | None) -> str:
 def front_page(ds, results: list[BrandResult]) -> str:
     rubric = ds.rubric
     metrics = list(rubric.metrics)
-    ranked = sorted(results, key=lambda r: (-(r.scores or {}).get("overall", -1) if r.scores and r.scores["overall"] is not None else 1, r.slug))
+    ranked = sorted(
+        results,
+        key=lambda r: (
+            -(r.scores or {}).get("overall", -1) if r.scores and r.scores["overall"] is not None else 1,
+            r.slug,
+        ),
+    )
     rows = []
     rank = 0
     for res in ranked:
@@ -116,15 +125,24 @@ def front_page(ds, results: list[BrandResult]) -> str:
         grades = {}
         for m in scored:
             grades[m["coverage"]] = grades.get(m["coverage"], 0) + 1
-        coverage = f"{len(scored)} of {len(metrics)} metrics; " + " ".join(f"{g}×{n}" for g, n in sorted(grades.items()))
+        coverage = f"{len(scored)} of {len(metrics)} metrics; " + " ".join(
+            f"{g}×{n}" for g, n in sorted(grades.items())
+        )
         status = esc(f"built {res.built}")
         if res.stale:
-            status = (f'<span class="mb-missing">latest build failed: {esc(res.error)}; showing the book built '
-                      f"{esc(res.built)}</span>")
-        rows.append([str(rank), link, f"<b>{fmt_score(s['overall'])}</b>", esc(s["band"] or "not rated"),
-                     esc(coverage), status])
-    ranking = table(["#", "Brand", "Overall (0-100)", "Band", "Coverage of the sub-scores", "Book"], rows,
-                    cls="mb-ranking", numeric={0, 2})
+            status = (
+                f'<span class="mb-missing">latest build failed: {esc(res.error)}; showing the book built '
+                f"{esc(res.built)}</span>"
+            )
+        rows.append(
+            [str(rank), link, f"<b>{fmt_score(s['overall'])}</b>", esc(s["band"] or "not rated"), esc(coverage), status]
+        )
+    ranking = table(
+        ["#", "Brand", "Overall (0-100)", "Band", "Coverage of the sub-scores", "Book"],
+        rows,
+        cls="mb-ranking",
+        numeric={0, 2},
+    )
 
     head = "".join(f'<th class="mb-hm-head"><span>{esc(rubric.metrics[m].title)}</span></th>' for m in metrics)
     body = []
@@ -137,15 +155,22 @@ def front_page(ds, results: list[BrandResult]) -> str:
             text = "–" if v["score"] is None else f"{v['score']:.1f}"
             cov = v["coverage"] if v["score"] is not None else "none"
             title = f"{res.name}, {rubric.metrics[m].title}: {text} (coverage {cov})"
-            cells.append(f'<td style="{_cell_colour(v["score"])}" title="{esc(title)}">'
-                         f'<a href="{esc(res.slug)}/chapters/{esc(m)}.html">{esc(text)}</a>'
-                         f'<span class="mb-cov">{esc(cov)}</span></td>')
+            cells.append(
+                f'<td style="{_cell_colour(v["score"])}" title="{esc(title)}">'
+                f'<a href="{esc(res.slug)}/chapters/{esc(m)}.html">{esc(text)}</a>'
+                f'<span class="mb-cov">{esc(cov)}</span></td>'
+            )
         body.append(f'<tr><th><a href="{esc(res.slug)}/index.html">{esc(res.name)}</a></th>{"".join(cells)}</tr>')
-    heatmap = (f'<div class="mb-table-wrap"><table class="mb-heatmap"><thead><tr><th></th>{head}</tr></thead>'
-               f'<tbody>{"".join(body)}</tbody></table></div>')
+    heatmap = (
+        f'<div class="mb-table-wrap"><table class="mb-heatmap"><thead><tr><th></th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
-    chart_rows = [dict(brand=r.name, overall=r.scores["overall"], band=r.scores["band"])
-                  for r in ranked if r.scores and r.scores["overall"] is not None]
+    chart_rows = [
+        dict(brand=r.name, overall=r.scores["overall"], band=r.scores["band"])
+        for r in ranked
+        if r.scores and r.scores["overall"] is not None
+    ]
     spec = _overall_chart_spec(chart_rows, rubric)
     bands = " · ".join(f"{esc(b.name)} {b.min:g}–{b.max:g}" for b in rubric.bands)
     grades = " · ".join(f"<b>{esc(g.grade)}</b> {esc(g.meaning)}" for g in rubric.coverage_grades)
@@ -222,11 +247,19 @@ def _overall_chart_spec(rows: list[dict], rubric) -> dict:
         .encode(
             y=alt.Y("brand:N", sort=order, title=None),
             x=alt.X("overall:Q", title="overall score", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("band:N", title="Band", sort=[b.name for b in rubric.bands],
-                            scale=alt.Scale(domain=[b.name for b in rubric.bands],
-                                            range=["#c9d3da", "#9ec0d6", "#4f8fb8", "#1f5f8b", "#0d3552"])),
-            tooltip=[alt.Tooltip("brand:N", title="Brand"), alt.Tooltip("overall:Q", title="Overall"),
-                     alt.Tooltip("band:N", title="Band")],
+            color=alt.Color(
+                "band:N",
+                title="Band",
+                sort=[b.name for b in rubric.bands],
+                scale=alt.Scale(
+                    domain=[b.name for b in rubric.bands], range=["#c9d3da", "#9ec0d6", "#4f8fb8", "#1f5f8b", "#0d3552"]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("brand:N", title="Brand"),
+                alt.Tooltip("overall:Q", title="Overall"),
+                alt.Tooltip("band:N", title="Band"),
+            ],
         )
         .properties(width=560, height=30 * max(1, len(df)))
     )

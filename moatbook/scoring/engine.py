@@ -21,10 +21,10 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-from .periods import parse_period
-from .schema import AssessmentRow, EvidenceRow, Indicator, Rubric, Source
-
+from ..data.periods import parse_period
+from ..data.schema import AssessmentRow, EvidenceRow, Indicator, Rubric, Source
 
 # --------------------------------------------------------------------------- mapping
 
@@ -39,7 +39,7 @@ def interpolate(anchors: list[tuple[float, float]] | list[list[float]], x: float
         return pts[0][1]
     if x >= pts[-1][0]:
         return pts[-1][1]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+    for (x0, y0), (x1, y1) in pairwise(pts):
         if x0 <= x <= x1:
             return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -74,7 +74,7 @@ def series_statistic(kind: str, points: list[tuple[float, float]]) -> float:
             raise ValueError("growth needs positive values")
         return ((v1 / v0) ** (1 / (t1 - t0)) - 1) * 100
     if kind == "volatility":
-        rates = [(v1 - v0) / (t1 - t0) for (t0, v0), (t1, v1) in zip(pts, pts[1:])]
+        rates = [(v1 - v0) / (t1 - t0) for (t0, v0), (t1, v1) in pairwise(pts)]
         return statistics.pstdev(rates)
     if kind == "drawdown":
         peak, worst = vs[0], 0.0
@@ -201,8 +201,9 @@ def _market_weight(market: str, rubric: Rubric) -> float:
     return mw.get(market, mw["other"])
 
 
-def score_level(iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Rubric,
-                sources: dict[str, Source], units: Indicator) -> IndicatorResult:
+def score_level(
+    iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Rubric, sources: dict[str, Source], units: Indicator
+) -> IndicatorResult:
     """Score a level indicator; ``units`` is the indicator whose units the rows carry
     (``spec`` itself, or the one it reads rows ``from``)."""
     res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing", unit=units.unit)
@@ -231,8 +232,9 @@ def score_level(iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Rubr
     return _finish(res, obs, newest_time=newest, times=[t for _, _, t in obs_raw], rubric=rubric)
 
 
-def _finish(res: IndicatorResult, obs: list[Observation], newest_time: float | None,
-            times: list[float] | None, rubric: Rubric) -> IndicatorResult:
+def _finish(
+    res: IndicatorResult, obs: list[Observation], newest_time: float | None, times: list[float] | None, rubric: Rubric
+) -> IndicatorResult:
     """Combine observations: low-confidence-only -> not scored; else weighted mean and range."""
     res.observations = sorted(obs, key=lambda o: (o.period, o.market, o.label, o.value))
     if all(o.low_confidence for o in obs):
@@ -247,7 +249,7 @@ def _finish(res: IndicatorResult, obs: list[Observation], newest_time: float | N
     res.points = weighted_mean([(o.points, o.weight) for o in obs])
     if times is not None and newest_time is not None:
         window = rubric.combine.range_window_years
-        recent = [o for o, t in zip(obs, times) if newest_time - t <= window and not o.low_confidence]
+        recent = [o for o, t in zip(obs, times, strict=True) if newest_time - t <= window and not o.low_confidence]
     else:
         recent = [o for o in obs if not o.low_confidence]
     recent = recent or obs
@@ -257,8 +259,9 @@ def _finish(res: IndicatorResult, obs: list[Observation], newest_time: float | N
     return res
 
 
-def score_derived(iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Rubric,
-                  sources: dict[str, Source]) -> IndicatorResult:
+def score_derived(
+    iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Rubric, sources: dict[str, Source]
+) -> IndicatorResult:
     res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing")
     if not rows:
         return res
@@ -288,8 +291,16 @@ def score_derived(iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Ru
 
     def observe(pts, ids, low, label) -> Observation:
         stat = series_statistic(spec.statistic, pts)
-        return Observation(stat, interpolate(spec.anchors, stat), 1.0, f"{int(pts[0][0])}..{int(pts[-1][0])}",
-                           "global", tuple(dict.fromkeys(ids)), f"{label} ({len(pts)} points)", low)
+        return Observation(
+            stat,
+            interpolate(spec.anchors, stat),
+            1.0,
+            f"{int(pts[0][0])}..{int(pts[-1][0])}",
+            "global",
+            tuple(dict.fromkeys(ids)),
+            f"{label} ({len(pts)} points)",
+            low,
+        )
 
     obs, used = [], set()
     for tracker, pbt in sorted(by_tracker.items()):
@@ -323,14 +334,23 @@ def score_derived(iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Ru
     return _finish(res, obs, None, None, rubric)
 
 
-def score_ordinal(iid: str, spec: Indicator, rows: list[AssessmentRow], rubric: Rubric,
-                  sources: dict[str, Source]) -> IndicatorResult:
+def score_ordinal(
+    iid: str, spec: Indicator, rows: list[AssessmentRow], rubric: Rubric, sources: dict[str, Source]
+) -> IndicatorResult:
     res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing")
     if not rows:
         return res
     obs = [
-        Observation(float(r.level), interpolate(spec.anchors, r.level), 1.0, "", "",
-                    tuple(r.source_ids), r.rationale, _is_low(r.source_ids, sources))
+        Observation(
+            float(r.level),
+            interpolate(spec.anchors, r.level),
+            1.0,
+            "",
+            "",
+            tuple(r.source_ids),
+            r.rationale,
+            _is_low(r.source_ids, sources),
+        )
         for r in rows
     ]
     res.used = frozenset(("judgement", r.metric, r.indicator, r.level, r.rationale) for r in rows)
@@ -357,14 +377,22 @@ def rows_for(rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[E
 
 def grade(rubric: Rubric, hard_share: float, present_share: float, n_evidence: int) -> str:
     for g in rubric.coverage_grades:
-        if (hard_share + 1e-9 >= g.min_hard_share and present_share + 1e-9 >= g.min_present_share
-                and n_evidence >= g.min_evidence):
+        if (
+            hard_share + 1e-9 >= g.min_hard_share
+            and present_share + 1e-9 >= g.min_present_share
+            and n_evidence >= g.min_evidence
+        ):
             return g.grade
     return rubric.coverage_grades[-1].grade
 
 
-def score_metric(rubric: Rubric, metric_id: str, evidence: list[EvidenceRow],
-                 assessments: list[AssessmentRow], sources: dict[str, Source]) -> MetricResult:
+def score_metric(
+    rubric: Rubric,
+    metric_id: str,
+    evidence: list[EvidenceRow],
+    assessments: list[AssessmentRow],
+    sources: dict[str, Source],
+) -> MetricResult:
     metric = rubric.metrics[metric_id]
     results: list[IndicatorResult] = []
     for iid, spec in metric.indicators.items():
@@ -378,8 +406,15 @@ def score_metric(rubric: Rubric, metric_id: str, evidence: list[EvidenceRow],
             results.append(score_level(iid, spec, rows_for(rubric, metric_id, iid, evidence), rubric, sources, units))
         else:
             rows = rows_for(rubric, metric_id, iid, evidence)
-            res = IndicatorResult(iid, spec.label, "context", None, "context", unit=spec.unit,
-                                  used=frozenset(("row", r.key) for r in rows))
+            res = IndicatorResult(
+                iid,
+                spec.label,
+                "context",
+                None,
+                "context",
+                unit=spec.unit,
+                used=frozenset(("row", r.key) for r in rows),
+            )
             results.append(res)
 
     scored = [r for r in results if r.scored]
@@ -387,8 +422,20 @@ def score_metric(rubric: Rubric, metric_id: str, evidence: list[EvidenceRow],
     flags = []
     n_evidence = len(frozenset().union(*(r.used for r in scored))) if scored else 0
     if not scored:
-        return MetricResult(metric_id, metric.title, metric.weight, None, None, None, 0, "none",
-                            0.0, 0.0, results, ["no scored evidence: this metric is missing"])
+        return MetricResult(
+            metric_id,
+            metric.title,
+            metric.weight,
+            None,
+            None,
+            None,
+            0,
+            "none",
+            0.0,
+            0.0,
+            results,
+            ["no scored evidence: this metric is missing"],
+        )
     for r in scored:
         r.weight = r.rubric_weight / present
     score = math.fsum(r.weight * r.points for r in scored)
@@ -398,24 +445,35 @@ def score_metric(rubric: Rubric, metric_id: str, evidence: list[EvidenceRow],
     missing = [r for r in results if r.kind != "context" and not r.scored]
     if missing:
         flags.append(
-            "reweighted: no usable evidence for "
-            + ", ".join(f"{r.label.lower()} ({r.status})" for r in missing)
+            "reweighted: no usable evidence for " + ", ".join(f"{r.label.lower()} ({r.status})" for r in missing)
         )
     if len(scored) < rubric.thin_metric_indicators:
         flags.append(f"thin: rests on {len(scored)} scored indicator(s)")
     score_r = round(score, 1)
     return MetricResult(
-        metric_id, metric.title, metric.weight, score_r,
-        min(round(low, 1), score_r), max(round(high, 1), score_r),
-        n_evidence, grade(rubric, hard, present, n_evidence), hard, present, results, flags,
+        metric_id,
+        metric.title,
+        metric.weight,
+        score_r,
+        min(round(low, 1), score_r),
+        max(round(high, 1), score_r),
+        n_evidence,
+        grade(rubric, hard, present, n_evidence),
+        hard,
+        present,
+        results,
+        flags,
     )
 
 
-def score_company(rubric: Rubric, company: str, evidence: list[EvidenceRow],
-                  assessments: list[AssessmentRow], sources: dict[str, Source]) -> Scorecard:
-    metrics = {
-        mid: score_metric(rubric, mid, evidence, assessments, sources) for mid in rubric.metrics
-    }
+def score_company(
+    rubric: Rubric,
+    company: str,
+    evidence: list[EvidenceRow],
+    assessments: list[AssessmentRow],
+    sources: dict[str, Source],
+) -> Scorecard:
+    metrics = {mid: score_metric(rubric, mid, evidence, assessments, sources) for mid in rubric.metrics}
     scored = [m for m in metrics.values() if m.score is not None]
     if not scored:
         return Scorecard(company, None, None, None, None, metrics)
@@ -428,5 +486,4 @@ def score_company(rubric: Rubric, company: str, evidence: list[EvidenceRow],
 
 def score_dataset(ds, company: str) -> Scorecard:
     """Score one company of a loaded :class:`moatbook.data.Dataset`."""
-    return score_company(ds.rubric, company, ds.evidence.get(company, []),
-                         ds.assessments.get(company, []), ds.sources)
+    return score_company(ds.rubric, company, ds.evidence.get(company, []), ds.assessments.get(company, []), ds.sources)

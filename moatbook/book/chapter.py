@@ -22,10 +22,12 @@ from pathlib import Path
 from IPython.display import display
 from myst_nb import glue
 
+from ..data import Dataset, load
+from ..data.periods import parse_period
+from ..data.schema import AssessmentRow, EvidenceRow
+from ..paths import check_slug
+from ..scoring import IndicatorResult, MetricResult, Scorecard, score_company, score_dataset
 from . import charts
-from .data import Dataset, load
-from .paths import check_slug
-from .periods import parse_period
 from .render import (
     Html,
     Plain,
@@ -39,8 +41,6 @@ from .render import (
     source_link,
     table,
 )
-from .schema import AssessmentRow, EvidenceRow
-from .scoring import IndicatorResult, MetricResult, Scorecard, score_company, score_dataset
 
 # --------------------------------------------------------------------------- shared context
 
@@ -69,7 +69,9 @@ class Book:
         self.company = self.ds.company(self.slug)
         self.name = self.company.name
         self.card = _score(self.slug, self.slug)
-        self.peer_slugs = [p for p in self.company.peers if p in self.ds.companies and self.ds.company(p).kind == "brand"]
+        self.peer_slugs = [
+            p for p in self.company.peers if p in self.ds.companies and self.ds.company(p).kind == "brand"
+        ]
         self.benchmarks = [s for s, c in self.ds.companies.items() if c.kind == "benchmark"]
         self.build_date = build_date or _dt.date.today().isoformat()
         self.output_dir = output_dir
@@ -116,7 +118,9 @@ class Book:
         s = self.ds.sources[source_id]
         n = self.citation_numbers.get(source_id)
         label = f"[{n}] {s.publisher}" if n else s.publisher
-        flag = ' <span class="mb-low" title="low-confidence source">low confidence</span>' if s.confidence == "low" else ""
+        flag = (
+            ' <span class="mb-low" title="low-confidence source">low confidence</span>' if s.confidence == "low" else ""
+        )
         return source_link(source_id, label) + flag
 
     def about(self) -> Html:
@@ -128,8 +132,9 @@ class Book:
             ("Built", esc(self.build_date)),
         ]
         inner = "".join(f'<span class="mb-about-item"><b>{k}</b> {v}</span>' for k, v in items)
-        return Html(f'<div class="mb-about">{inner}</div>',
-                    f"{self.name} · data {self.data_version} · built {self.build_date}")
+        return Html(
+            f'<div class="mb-about">{inner}</div>', f"{self.name} · data {self.data_version} · built {self.build_date}"
+        )
 
 
 # --------------------------------------------------------------------------- metric chapters
@@ -164,12 +169,16 @@ class MetricChapter(Book):
         _glue("rating", self.rubric.rating(r.score).name if r.score is not None else "not rated")
         _glue("metric_weight", f"{r.weight:.1%}")
         if r.score is None:
-            sentence = (f"{self.name} has no scored evidence on this metric yet, so it is left out of the "
-                        "overall score; the chapter shows what is missing.")
+            sentence = (
+                f"{self.name} has no scored evidence on this metric yet, so it is left out of the "
+                "overall score; the chapter shows what is missing."
+            )
         else:
-            sentence = (f"On the evidence below, {self.name} scores {r.score:.1f} out of 10 on this metric "
-                        f"(range {r.low:.1f}–{r.high:.1f}, coverage grade {r.coverage}, "
-                        f"{r.n_evidence} evidence rows).")
+            sentence = (
+                f"On the evidence below, {self.name} scores {r.score:.1f} out of 10 on this metric "
+                f"(range {r.low:.1f}–{r.high:.1f}, coverage grade {r.coverage}, "
+                f"{r.n_evidence} evidence rows)."
+            )
         _glue("score_sentence", sentence)
 
     # -- data -------------------------------------------------------------------
@@ -219,10 +228,16 @@ class MetricChapter(Book):
                 measure = esc(r.measure)
                 if r.note:
                     measure += f'<div class="mb-note">{esc(r.note)}</div>'
-                body.append([
-                    f'<span class="mb-value">{esc(fmt_number(r.value, 2))}</span>',
-                    esc(r.unit), esc(r.period), esc(r.market), measure, self.cite(r.source_id),
-                ])
+                body.append(
+                    [
+                        f'<span class="mb-value">{esc(fmt_number(r.value, 2))}</span>',
+                        esc(r.unit),
+                        esc(r.period),
+                        esc(r.market),
+                        measure,
+                        self.cite(r.source_id),
+                    ]
+                )
             is_scored = key in scored
             tag = "" if is_scored else ' <span class="mb-tag">context, not scored</span>'
             open_ = " open" if is_scored and len(items) <= 10 else ""
@@ -239,26 +254,38 @@ class MetricChapter(Book):
             body = []
             for a in sorted(judgements, key=lambda a: (a.indicator, a.level, a.rationale)):
                 spec = self.spec.indicators[a.indicator]
-                body.append([
-                    esc(_plain_label(spec.label)),
-                    f'<span class="mb-value">{a.level}</span>',
-                    esc(spec.levels[a.level]),
-                    esc(a.rationale),
-                    "<br>".join(self.cite(s) for s in a.source_ids),
-                ])
-            parts.append(table(
-                ["Judgement", "Level", "What the level means", "Why", "Sources"],
-                body, cls="mb-judgements", numeric={1},
-                caption=f"{len(judgements)} judgement(s) on ordinal indicators (levels 0-4, defined in the rubric)",
-            ))
-        summary = para(f"{len(rows)} figure(s) and {len(judgements)} judgement(s) on {esc(self.name)}. "
-                       "Click an indicator to open or close its figures.", "mb-hint")
+                body.append(
+                    [
+                        esc(_plain_label(spec.label)),
+                        f'<span class="mb-value">{a.level}</span>',
+                        esc(spec.levels[a.level]),
+                        esc(a.rationale),
+                        "<br>".join(self.cite(s) for s in a.source_ids),
+                    ]
+                )
+            parts.append(
+                table(
+                    ["Judgement", "Level", "What the level means", "Why", "Sources"],
+                    body,
+                    cls="mb-judgements",
+                    numeric={1},
+                    caption=f"{len(judgements)} judgement(s) on ordinal indicators (levels 0-4, defined in the rubric)",
+                )
+            )
+        summary = para(
+            f"{len(rows)} figure(s) and {len(judgements)} judgement(s) on {esc(self.name)}. "
+            "Click an indicator to open or close its figures.",
+            "mb-hint",
+        )
         return Html(summary + "".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
 
     def _scored_reads(self) -> set[tuple[str, str]]:
         """(metric, indicator) pairs whose rows feed a scored indicator of this metric."""
-        return {self.rubric.reads(self.metric_id, iid) for iid, spec in self.spec.indicators.items()
-                if spec.kind in ("level", "derived")}
+        return {
+            self.rubric.reads(self.metric_id, iid)
+            for iid, spec in self.spec.indicators.items()
+            if spec.kind in ("level", "derived")
+        }
 
     def _timeline_candidate(self):
         """The indicator with the most dated figures (at least 3 periods), for the time chart.
@@ -290,8 +317,16 @@ class MetricChapter(Book):
                 if r.unit != unit:
                     continue
                 s = self.ds.sources[r.source_id]
-                data.append(dict(t=_period_mid(r.period), value=r.value, tracker=s.publisher,
-                                 period=r.period, market=r.market, source=s.title))
+                data.append(
+                    dict(
+                        t=_period_mid(r.period),
+                        value=r.value,
+                        tracker=s.publisher,
+                        period=r.period,
+                        market=r.market,
+                        source=s.title,
+                    )
+                )
             markets = sorted({d["market"] for d in data})
             if len(markets) > 1:
                 main = max(markets, key=lambda m: (sum(d["market"] == m for d in data), m == "global", m))
@@ -327,7 +362,8 @@ class MetricChapter(Book):
             if spec.kind not in ("level", "context"):
                 continue
             n = sum(
-                1 for slug in [self.slug, *self.peer_slugs]
+                1
+                for slug in [self.slug, *self.peer_slugs]
                 if any((r.metric, r.indicator) == key for r in self.ds.evidence.get(slug, []))
             )
             has_own = any((r.metric, r.indicator) == key for r in self.ds.evidence.get(self.slug, []))
@@ -343,8 +379,15 @@ class MetricChapter(Book):
             latest = self._latest(rows)
             if latest is None:
                 continue
-            out.append(dict(company=self.company_name(slug), value=latest.value * spec.factor(latest.unit),
-                            period=latest.period, market=latest.market, highlight=slug == self.slug))
+            out.append(
+                dict(
+                    company=self.company_name(slug),
+                    value=latest.value * spec.factor(latest.unit),
+                    period=latest.period,
+                    market=latest.market,
+                    highlight=slug == self.slug,
+                )
+            )
         return out
 
     def _peer_chart(self):
@@ -352,13 +395,21 @@ class MetricChapter(Book):
         if key is None:
             return None
         spec = self.rubric.metrics[key[0]].indicators[key[1]]
-        return charts.peer_bars(self._peer_rows(key), f"{_plain_label(spec.label)}: {self.name} and its peers", spec.unit)
+        return charts.peer_bars(
+            self._peer_rows(key), f"{_plain_label(spec.label)}: {self.name} and its peers", spec.unit
+        )
 
     def _points_rows(self) -> list[dict]:
         return [
-            dict(indicator=i.label, points=round(i.points, 2), low=round(i.low, 2), high=round(i.high, 2),
-                 weight=round(i.weight, 4))
-            for i in self.result.indicators if i.scored
+            dict(
+                indicator=i.label,
+                points=round(i.points, 2),
+                low=round(i.low, 2),
+                high=round(i.high, 2),
+                weight=round(i.weight, 4),
+            )
+            for i in self.result.indicators
+            if i.scored
         ]
 
     def walkthrough(self) -> None:
@@ -373,23 +424,53 @@ class MetricChapter(Book):
             if ind.scored:
                 value = self._value_text(ind, spec)
                 contribution = ind.weight * ind.points
-                body.append([
-                    esc(ind.label), esc(ind.kind), str(ind.rows_used), value, esc(anchors),
-                    f"{ind.points:.1f}", f"{spec.weight:.0%} → {ind.weight:.0%}", f"{contribution:.2f}",
-                ])
+                body.append(
+                    [
+                        esc(ind.label),
+                        esc(ind.kind),
+                        str(ind.rows_used),
+                        value,
+                        esc(anchors),
+                        f"{ind.points:.1f}",
+                        f"{spec.weight:.0%} → {ind.weight:.0%}",
+                        f"{contribution:.2f}",
+                    ]
+                )
             else:
-                body.append([
-                    esc(ind.label), esc(ind.kind), "0", f'<span class="mb-missing">{esc(ind.status)}</span>',
-                    esc(anchors), "–", f"{spec.weight:.0%} → 0%", "–",
-                ])
+                body.append(
+                    [
+                        esc(ind.label),
+                        esc(ind.kind),
+                        "0",
+                        f'<span class="mb-missing">{esc(ind.status)}</span>',
+                        esc(anchors),
+                        "–",
+                        f"{spec.weight:.0%} → 0%",
+                        "–",
+                    ]
+                )
         if r.score is not None:
-            body.append(["<b>Sub-score</b>", "", f"<b>{r.n_evidence}</b>", "", "", "", "100%",
-                         f"<b>{r.score:.1f}</b>"])
-        display(Html(table(
-            ["Indicator", "Kind", "Rows", "Value", "Anchors (value→points)", "Points", "Weight (rubric → used)", "Points × weight"],
-            body, cls="mb-walk", numeric={2, 5, 7},
-            caption="How the sub-score is computed",
-        )))
+            body.append(["<b>Sub-score</b>", "", f"<b>{r.n_evidence}</b>", "", "", "", "100%", f"<b>{r.score:.1f}</b>"])
+        display(
+            Html(
+                table(
+                    [
+                        "Indicator",
+                        "Kind",
+                        "Rows",
+                        "Value",
+                        "Anchors (value→points)",
+                        "Points",
+                        "Weight (rubric → used)",
+                        "Points × weight",
+                    ],
+                    body,
+                    cls="mb-walk",
+                    numeric={2, 5, 7},
+                    caption="How the sub-score is computed",
+                )
+            )
+        )
         pts = self._points_rows()
         if pts:
             display(charts.points_chart(pts, f"{self.name}: points per indicator"))
@@ -399,11 +480,15 @@ class MetricChapter(Book):
 
     def _value_text(self, ind: IndicatorResult, spec) -> str:
         if ind.kind == "ordinal":
-            levels = [int(o.value) for o in ind.observations if o.weight > 0] or [int(o.value) for o in ind.observations]
+            levels = [int(o.value) for o in ind.observations if o.weight > 0] or [
+                int(o.value) for o in ind.observations
+            ]
             mean = sum(levels) / len(levels)
             return f"level {fmt_number(mean, 1)}" + (f" (mean of {len(levels)})" if len(levels) > 1 else "")
         if ind.kind == "derived":
-            unit = {"slope": "pp per year", "cagr": "% per year", "volatility": "pp per year", "drawdown": "pp"}[spec.statistic]
+            unit = {"slope": "pp per year", "cagr": "% per year", "volatility": "pp per year", "drawdown": "pp"}[
+                spec.statistic
+            ]
             return esc(f"{fmt_number(ind.value, 2)} {unit}")
         return esc(fmt_value(ind.value, ind.unit)) + ' <span class="mb-hint">(weighted mean)</span>'
 
@@ -432,18 +517,25 @@ class MetricChapter(Book):
         r = self.result
         self._write_part()
         if r.score is None:
-            return Html(box(
-                f'<div class="mb-score-big">not scored</div><p>No scored evidence on {esc(self.name)} '
-                f"for this metric: it is left out of the overall score, and the other metrics' weights "
-                f"are scaled up to fill its place.</p>", "mb-score-card mb-missing"), "not scored")
+            return Html(
+                box(
+                    f'<div class="mb-score-big">not scored</div><p>No scored evidence on {esc(self.name)} '
+                    f"for this metric: it is left out of the overall score, and the other metrics' weights "
+                    f"are scaled up to fill its place.</p>",
+                    "mb-score-card mb-missing",
+                ),
+                "not scored",
+            )
         grade = next(g for g in self.rubric.coverage_grades if g.grade == r.coverage)
         rating = self.rubric.rating(r.score)
         ref = self.reference.get(self.metric_id)
         ref_html = ""
         if ref is not None:
             diff = r.score - ref.score
-            ref_html = (f'<div class="mb-score-ref">Original report: <b>{fmt_number(ref.score)}</b> '
-                        f"({'+' if diff >= 0 else ''}{diff:.1f} here)</div>")
+            ref_html = (
+                f'<div class="mb-score-ref">Original report: <b>{fmt_number(ref.score)}</b> '
+                f"({'+' if diff >= 0 else ''}{diff:.1f} here)</div>"
+            )
         html = (
             f'<div class="mb-score-big">{r.score:.1f}<span> / 10</span></div>'
             f'<div class="mb-score-rating">{esc(rating.name)}</div>'
@@ -485,8 +577,10 @@ class MetricChapter(Book):
         lines = [t for _, t in items[:3]]
         for ind in r.missing:
             spec = self.spec.indicators[ind.id]
-            lines.append(f"<b>{esc(ind.label)}</b> has no usable evidence ({esc(ind.status)}); sourced figures "
-                         f"would give it its {spec.weight:.0%} weight back and could move the sub-score either way.")
+            lines.append(
+                f"<b>{esc(ind.label)}</b> has no usable evidence ({esc(ind.status)}); sourced figures "
+                f"would give it its {spec.weight:.0%} weight back and could move the sub-score either way."
+            )
         if not lines:
             lines = ["Every indicator is at its highest anchor."]
         return Html(bullets(lines), "what would move the sub-score")
@@ -501,50 +595,75 @@ class MetricChapter(Book):
             name = esc(self.company_name(slug))
             if slug == self.slug:
                 name = f"<b>{name}</b>"
-            body.append([
-                name,
-                fmt_score(m.score),
-                f"{fmt_score(m.low)}–{fmt_score(m.high)}" if m.score is not None else "–",
-                esc(m.coverage),
-                str(m.n_evidence),
-            ])
-        display(Html(table(["Company", "Sub-score", "Range", "Coverage", "Evidence rows"], body,
-                           cls="mb-peers", numeric={1, 4},
-                           caption=f"{esc(self.spec.title)}: {esc(self.name)} among its peers")))
+            body.append(
+                [
+                    name,
+                    fmt_score(m.score),
+                    f"{fmt_score(m.low)}–{fmt_score(m.high)}" if m.score is not None else "–",
+                    esc(m.coverage),
+                    str(m.n_evidence),
+                ]
+            )
+        display(
+            Html(
+                table(
+                    ["Company", "Sub-score", "Range", "Coverage", "Evidence rows"],
+                    body,
+                    cls="mb-peers",
+                    numeric={1, 4},
+                    caption=f"{esc(self.spec.title)}: {esc(self.name)} among its peers",
+                )
+            )
+        )
         chart = None if getattr(self, "_peer_chart_shown", False) else self._peer_chart()
         if chart is not None:
             display(chart)
         elif not getattr(self, "_peer_chart_shown", False):
-            display(Html(para("No indicator of this metric has figures for both this company and a peer, "
-                              "so there is no side-by-side chart.", "mb-missing")))
+            display(
+                Html(
+                    para(
+                        "No indicator of this metric has figures for both this company and a peer, "
+                        "so there is no side-by-side chart.",
+                        "mb-missing",
+                    )
+                )
+            )
 
     def caveats(self) -> Html:
         """Missing indicators, low-confidence sources, sources that disagree, old figures."""
         r = self.result
         items = []
         for ind in r.missing:
-            items.append(f"<b>{esc(ind.label)}</b>: {esc(ind.status)}"
-                         + (f" ({esc(ind.note)})" if ind.note else "")
-                         + "; its weight went to the other indicators.")
+            items.append(
+                f"<b>{esc(ind.label)}</b>: {esc(ind.status)}"
+                + (f" ({esc(ind.note)})" if ind.note else "")
+                + "; its weight went to the other indicators."
+            )
         if r.score is not None and len([i for i in r.indicators if i.scored]) < self.rubric.thin_metric_indicators:
             items.append("The sub-score rests on a single indicator: treat it as a first reading, not a verdict.")
         items += self._disagreements()
         rows = self.rows()
         if rows:
             newest = max(_period_mid(x.period) for x in rows)
-            latest_all = max(_period_mid(x.period) for s in self.ds.evidence.values() for x in s) if self.ds.evidence else newest
+            latest_all = (
+                max(_period_mid(x.period) for s in self.ds.evidence.values() for x in s) if self.ds.evidence else newest
+            )
             if latest_all - newest > 3:
                 items.append(f"The newest figure here describes {int(newest)}; the evidence is dated.")
         for ind in r.indicators:
             if ind.scored and ind.kind == "level":
                 markets = sorted({o.market for o in ind.observations})
                 if len(markets) > 1:
-                    items.append(f"<b>{esc(ind.label)}</b> mixes markets ({esc(', '.join(markets))}); "
-                                 "global figures count fully, others at a reduced weight.")
+                    items.append(
+                        f"<b>{esc(ind.label)}</b> mixes markets ({esc(', '.join(markets))}); "
+                        "global figures count fully, others at a reduced weight."
+                    )
         low = sorted({s for x in rows for s in [x.source_id] if self.ds.sources[s].confidence == "low"})
         if low:
-            items.append("Some figures come from low-confidence sources (marked in the table); they never "
-                         "carry an indicator alone.")
+            items.append(
+                "Some figures come from low-confidence sources (marked in the table); they never "
+                "carry an indicator alone."
+            )
         if not items:
             items.append("No missing indicators, disagreeing sources or dated figures were found.")
         return Html(bullets(items), f"{len(items)} caveats")
@@ -563,10 +682,14 @@ class MetricChapter(Book):
             scale = max(abs(v) for v in values) or 1
             if spread / scale < 0.05:
                 continue
-            listing = "; ".join(f"{fmt_value(r.value, unit)} ({self.ds.sources[r.source_id].publisher})"
-                                for r in sorted(rows, key=lambda r: (r.value, r.source_id)))
-            out.append(f"Sources disagree on <b>{esc(self._indicator_label(mid, iid).lower())}</b> "
-                       f"for {esc(period)} ({esc(market)}): {esc(listing)}.")
+            listing = "; ".join(
+                f"{fmt_value(r.value, unit)} ({self.ds.sources[r.source_id].publisher})"
+                for r in sorted(rows, key=lambda r: (r.value, r.source_id))
+            )
+            out.append(
+                f"Sources disagree on <b>{esc(self._indicator_label(mid, iid).lower())}</b> "
+                f"for {esc(period)} ({esc(market)}): {esc(listing)}."
+            )
         return out[:6]
 
     def try_it(self) -> Html:
@@ -578,7 +701,9 @@ class MetricChapter(Book):
             a = sorted(judgements, key=lambda a: (a.indicator, a.level))[0]
             levels = sorted(self.spec.indicators[a.indicator].levels)
             new_level = a.level - 1 if a.level > levels[0] else a.level + 1
-            changed = [x.model_copy(update={"level": new_level}) if x is a else x for x in self.ds.assessments[self.slug]]
+            changed = [
+                x.model_copy(update={"level": new_level}) if x is a else x for x in self.ds.assessments[self.slug]
+            ]
             alt = score_company(self.rubric, self.slug, self.ds.evidence[self.slug], changed, self.ds.sources)
             m = alt.metrics[self.metric_id]
             items.append(
@@ -601,8 +726,10 @@ class MetricChapter(Book):
                 "Is a score on less evidence still a fair reading?"
             )
         if not items:
-            items.append(f"Find one sourced figure on {esc(self.name)} for this metric, add it to "
-                         f"<code>data/evidence/{esc(self.slug)}.csv</code> and rebuild: the metric gets a sub-score.")
+            items.append(
+                f"Find one sourced figure on {esc(self.name)} for this metric, add it to "
+                f"<code>data/evidence/{esc(self.slug)}.csv</code> and rebuild: the metric gets a sub-score."
+            )
         return Html(bullets(items), "exercises")
 
     def _reads_of(self, indicator_id: str) -> set[tuple[str, str]]:

@@ -78,8 +78,9 @@ def source_link(source_id: str, label: str) -> str:
     return f'<a class="mb-cite" href="works_cited.html#src-{esc(source_id)}">{esc(label)}</a>'
 
 
-def table(headers: list[str], rows: list[list[str]], cls: str = "", caption: str = "",
-          numeric: set[int] | None = None) -> str:
+def table(
+    headers: list[str], rows: list[list[str]], cls: str = "", caption: str = "", numeric: set[int] | None = None
+) -> str:
     """A table from already-escaped cell HTML. ``numeric`` are right-aligned column indexes."""
     numeric = numeric or set()
     num = ' class="mb-num"'
@@ -88,9 +89,7 @@ def table(headers: list[str], rows: list[list[str]], cls: str = "", caption: str
         return num if i in numeric else ""
 
     head = "".join(f"<th{cls_of(i)}>{h}</th>" for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f"<td{cls_of(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td{cls_of(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows)
     cap = f"<caption>{caption}</caption>" if caption else ""
     return (
         f'<div class="mb-table-wrap"><table class="mb-table {cls}">{cap}'
@@ -105,7 +104,7 @@ def box(content: str, cls: str = "") -> str:
 def bullets(items: list[str]) -> str:
     if not items:
         return ""
-    return "<ul class=\"mb-list\">" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    return '<ul class="mb-list">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
 def para(text: str, cls: str = "") -> str:

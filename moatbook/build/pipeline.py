@@ -25,8 +25,8 @@ from pathlib import Path
 
 import yaml
 
-from .data import DataError, load
-from .paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug
+from ..data import DataError, load
+from ..paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug
 
 CONFIG = ROOT / "_config.yml"
 TOC = ROOT / "_toc.yml"
@@ -85,8 +85,6 @@ def _failed_cell(nb) -> int | None:
     return None
 
 
-
-
 def _hide_injected(nb) -> None:
     for cell in nb.cells:
         tags = cell.metadata.setdefault("tags", [])
@@ -94,7 +92,7 @@ def _hide_injected(nb) -> None:
             tags.append("remove-cell")
 
 
-WARM_UP = "import moatbook.chapter, moatbook.frontback"
+WARM_UP = "import moatbook.book.chapter, moatbook.book.frontback"
 
 
 class _WarmKernels:
@@ -164,8 +162,15 @@ def execute_chapter(src: str, out: str, parameters: dict, cwd: str) -> ChapterRu
             folder = Path(tempfile.mkdtemp(prefix="mbk-"))
             km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(folder / "kernel.json"))
         result = papermill.execute_notebook(
-            nb, out, parameters=parameters, cwd=cwd, kernel_name="python3", km=km,
-            progress_bar=False, request_save_on_cell_execute=False, log_output=False,
+            nb,
+            out,
+            parameters=parameters,
+            cwd=cwd,
+            kernel_name="python3",
+            km=km,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            log_output=False,
             shutdown_kernel="immediate",
         )
         _hide_injected(result)
@@ -192,8 +197,9 @@ def _rel(path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def execute_all(chapters: list[Path], nb_dir: Path, parameters: dict, jobs: int,
-                log_path: Path | None = None) -> list[ChapterRun]:
+def execute_all(
+    chapters: list[Path], nb_dir: Path, parameters: dict, jobs: int, log_path: Path | None = None
+) -> list[ChapterRun]:
     nb_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_path or nb_dir.parent / "execute.log"
     env_path = os.environ.get("PYTHONPATH", "")
@@ -208,8 +214,9 @@ def execute_all(chapters: list[Path], nb_dir: Path, parameters: dict, jobs: int,
     import papermill  # noqa: F401
 
     runs = []
-    with ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_worker_init,
-                             initargs=(str(log_path), str(sockets), str(nb_dir))) as pool:
+    with ProcessPoolExecutor(
+        max_workers=max(1, jobs), initializer=_worker_init, initargs=(str(log_path), str(sockets), str(nb_dir))
+    ) as pool:
         futures = [pool.submit(execute_chapter, *t) for t in tasks]
         for fut in as_completed(futures):
             runs.append(fut.result())
@@ -223,8 +230,13 @@ def source_version() -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    files = [*sorted(CHAPTERS_DIR.glob("*.md")), *sorted((ROOT / "moatbook").glob("*.py")), CONFIG, TOC,
-             *sorted(STATIC.glob("*"))]
+    files = [
+        *sorted(CHAPTERS_DIR.glob("*.md")),
+        *sorted((ROOT / "moatbook").rglob("*.py")),
+        CONFIG,
+        TOC,
+        *sorted(STATIC.glob("*")),
+    ]
     for f in files:
         digest.update(f.relative_to(ROOT).as_posix().encode())
         digest.update(f.read_bytes())
@@ -275,8 +287,18 @@ def write_book_config(src: Path, company_name: str, execute: str = "off") -> Non
 def build_html(src: Path, out: Path) -> None:
     """jupyter-book build with warnings as errors; raise BuildError naming the chapters that warned."""
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(src), "--path-output", str(out),
-           "--builder", "html", "-W", "-n", "--keep-going"]
+    cmd = [
+        str(exe) if exe.exists() else "jupyter-book",
+        "build",
+        str(src),
+        "--path-output",
+        str(out),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0 or not (out / "_build" / "html" / "index.html").exists():
         lines = (proc.stdout + "\n" + proc.stderr).splitlines()
@@ -315,15 +337,19 @@ def _log_scores(path: Path, company: str, log) -> None:
     overall = "not scored" if scores["overall"] is None else f"{scores['overall']:.1f} / 100 ({scores['band']})"
     missing = [m for m, v in scores["metrics"].items() if v["score"] is None]
     thin = [m for m, v in scores["metrics"].items() if v["coverage"] in ("C", "D")]
-    log(f"[{company}] overall {overall}; {len(scores['metrics']) - len(missing)} of {len(scores['metrics'])} metrics scored")
+    log(
+        f"[{company}] overall {overall}; "
+        f"{len(scores['metrics']) - len(missing)} of {len(scores['metrics'])} metrics scored"
+    )
     if missing:
         log(f"[{company}] no evidence yet for: {', '.join(missing)}")
     if thin:
         log(f"[{company}] thin evidence (coverage C or D) for: {', '.join(thin)}")
 
 
-def build_book(company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=print,
-               chapters_dir: Path = CHAPTERS_DIR) -> BuildReport:
+def build_book(
+    company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=print, chapters_dir: Path = CHAPTERS_DIR
+) -> BuildReport:
     """Build ``_build/<company>/``; return a report (``ok`` False on failure, the old book untouched)."""
     report = BuildReport(company)
     t_all = time.perf_counter()
@@ -347,8 +373,9 @@ def build_book(company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=prin
         stage = out_root / f".stage-{company}-{os.getpid()}"
         nb_dir = stage / "notebooks"
         names = toc_chapters()
-        sources = [ROOT / f"{n}.md" if chapters_dir == CHAPTERS_DIR else chapters_dir / f"{Path(n).name}.md"
-                   for n in names]
+        sources = [
+            ROOT / f"{n}.md" if chapters_dir == CHAPTERS_DIR else chapters_dir / f"{Path(n).name}.md" for n in names
+        ]
         missing = [str(s) for s in sources if not s.exists()]
         if missing:
             raise BuildError(f"chapter file(s) listed in _toc.yml are missing: {', '.join(missing)}")
@@ -379,9 +406,14 @@ def build_book(company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=prin
         report.timings["html"] = time.perf_counter() - t0
 
         report.timings["total"] = time.perf_counter() - t_all
-        info = {"company": company, "data_version": ds.book_version(company), "source_version": source_version(),
-                "build_date": params["build_date"], "timings": report.timings,
-                "chapters": {r.name: round(r.seconds, 2) for r in report.chapters}}
+        info = {
+            "company": company,
+            "data_version": ds.book_version(company),
+            "source_version": source_version(),
+            "build_date": params["build_date"],
+            "timings": report.timings,
+            "chapters": {r.name: round(r.seconds, 2) for r in report.chapters},
+        }
         (stage / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
         final = out_root / company
         publish(stage, final)
@@ -389,9 +421,11 @@ def build_book(company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=prin
         report.ok = True
         report.html = final / "html" / "index.html"
         _log_scores(final / "scores.json", company, log)
-        log(f"[{company}] done in {report.timings['total']:.1f} s "
+        log(
+            f"[{company}] done in {report.timings['total']:.1f} s "
             f"(validate {report.timings['validate']:.1f} s, execute {report.timings['execute']:.1f} s, "
-            f"html {report.timings['html']:.1f} s): {report.html.relative_to(ROOT) if report.html.is_relative_to(ROOT) else report.html}")
+            f"html {report.timings['html']:.1f} s): {_rel(report.html)}"
+        )
     except BuildError as exc:
         report.error = str(exc)
         log(f"[{company}] BUILD FAILED: {exc}")

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .build import STATIC, build_book, vega_bundle, write_book_config
-from .paths import CHAPTERS_DIR
+from ..paths import CHAPTERS_DIR
+from .pipeline import STATIC, build_book, vega_bundle, write_book_config
 
 TARGET_RATIO = 0.5
 TARGET_SECONDS = 20.0
@@ -29,16 +29,21 @@ def baseline_build(company: str, work: Path) -> float:
     (src / "chapters").mkdir(parents=True)
     for md in CHAPTERS_DIR.glob("*.md"):
         # the chapters' parameters cell names the company; set it the way papermill would
-        text = re.sub(r'^company = ".*"$', f'company = "{company}"', md.read_text(encoding="utf-8"),
-                      count=1, flags=re.MULTILINE)
+        text = re.sub(
+            r'^company = ".*"$', f'company = "{company}"', md.read_text(encoding="utf-8"), count=1, flags=re.MULTILINE
+        )
         (src / "chapters" / md.name).write_text(text, encoding="utf-8")
     write_book_config(src, company.capitalize(), execute="force")
     shutil.copytree(STATIC, src / "_static")
     shutil.copy2(vega_bundle(work / "cache"), src / "_static" / "vega-offline.js")
     exe = Path(sys.executable).with_name("jupyter-book")
     start = time.perf_counter()
-    proc = subprocess.run([str(exe), "build", str(src), "--path-output", str(work / "out"), "--builder", "html"],
-                          capture_output=True, text=True, cwd=src)
+    proc = subprocess.run(
+        [str(exe), "build", str(src), "--path-output", str(work / "out"), "--builder", "html"],
+        capture_output=True,
+        text=True,
+        cwd=src,
+    )
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         print(proc.stdout[-2000:], proc.stderr[-2000:])
@@ -66,14 +71,16 @@ def run_bench(company: str, jobs: int = 2, repeat: int = 3) -> int:
             base.append(baseline_build(company, tmp / f"baseline{i}"))
             print(f"  ours {ours[-1]:.1f} s, baseline {base[-1]:.1f} s, ratio {ours[-1] / base[-1]:.2f}", flush=True)
     med = statistics.median
-    ratios = [o / b for o, b in zip(ours, base)]
+    ratios = [o / b for o, b in zip(ours, base, strict=True)]
     print(f"\ncold build of '{company}', median of {repeat} (seconds):")
     for k, v in steps.items():
         print(f"  {k:9s} {med(v):6.1f}")
     print(f"  {'total':9s} {med(ours):6.1f}   (target < {TARGET_SECONDS:.0f} s)")
     print(f"  baseline  {med(base):6.1f}   jupyter-book's own execution, same chapters")
-    print(f"ratio ours / baseline: median {med(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
-          f"target <= {TARGET_RATIO})")
+    print(
+        f"ratio ours / baseline: median {med(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
+        f"target <= {TARGET_RATIO})"
+    )
     ok = med(ratios) <= TARGET_RATIO and med(ours) < TARGET_SECONDS
     print("targets met" if ok else "targets NOT met")
     return 0

@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .paths import ROOT, check_slug, data_dir as current_data_dir
+from ..paths import ROOT, check_slug
+from ..paths import data_dir as current_data_dir
 from .schema import AssessmentRow, Company, EvidenceRow, ReferenceScore, Rubric, Source
 
 MAX_REPORTED = 50
@@ -165,7 +166,9 @@ def read_csv(path: Path, model: type[BaseModel], issues: list[Issue], context: d
                 Issue(file, line_no, None, f"has {len(cells)} cells but the header has {len(header)} columns")
             )
             continue
-        raw = {h: c for h, c in zip(header, cells) if not (c.strip() == "" and not fields[h].is_required())}
+        raw = {
+            h: c for h, c in zip(header, cells, strict=True) if not (c.strip() == "" and not fields[h].is_required())
+        }
         try:
             rows.append((line_no, model.model_validate(raw, context=context)))
         except ValidationError as exc:
@@ -195,17 +198,12 @@ class Dataset:
         wanted = self.files
         if slugs is not None:
             keep = {f"{s}.csv" for s in slugs}
-            wanted = [
-                f
-                for f in self.files
-                if f.parent.name not in ("evidence", "assessments") or f.name in keep
-            ]
+            wanted = [f for f in self.files if f.parent.name not in ("evidence", "assessments") or f.name in keep]
         digest = hashlib.sha256()
         for f in sorted(wanted):
             digest.update(f.relative_to(self.data_dir).as_posix().encode())
             digest.update(f.read_bytes())
         return digest.hexdigest()[:10]
-
 
     def book_version(self, slug: str) -> str:
         """Data version of the book for ``slug``: its files, its peers' and the benchmarks'."""
@@ -253,7 +251,12 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
         for line, s in read_csv(path, Source, issues, {}):
             if s.source_id in sources:
                 issues.append(
-                    Issue(_rel(path), line, "source_id", f"source id '{s.source_id}' is already used at {source_lines[s.source_id]}")
+                    Issue(
+                        _rel(path),
+                        line,
+                        "source_id",
+                        f"source id '{s.source_id}' is already used at {source_lines[s.source_id]}",
+                    )
                 )
                 continue
             sources[s.source_id] = s

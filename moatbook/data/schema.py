@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import (
@@ -23,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .paths import SLUG_RE
+from ..paths import SLUG_RE
 from .periods import PeriodError, parse_period
 
 METRIC_IDS = (
@@ -158,7 +159,7 @@ class Indicator(BaseModel):
         if len(v) < 2:
             raise _err("anchors", "anchors need at least two [value, points] pairs")
         xs = [a[0] for a in v]
-        steps = [b - a for a, b in zip(xs, xs[1:])]
+        steps = [b - a for a, b in pairwise(xs)]
         if not (all(s > 0 for s in steps) or all(s < 0 for s in steps)):
             raise _err("anchors", "anchor values must be strictly increasing or strictly decreasing")
         if any(not 0 <= p <= 10 for _, p in v):
@@ -311,7 +312,7 @@ def _contiguous(items: list, top: float, what: str) -> list:
     edges = sorted(items, key=lambda b: b.min)
     if not edges or edges[0].min != 0 or edges[-1].max != top:
         raise _err(what, f"{what} must start at 0 and end at {top:g}")
-    for a, b in zip(edges, edges[1:]):
+    for a, b in pairwise(edges):
         if a.max != b.min:
             raise _err(what, f"'{a.name}' ends at {a.max:g} but the next starts at {b.min:g}")
     return edges
@@ -486,7 +487,8 @@ class EvidenceRow(BaseModel):
         if spec is not None and spec[1].factor(v) is None:
             raise _err(
                 "wrong_unit",
-                f"indicator '{info.data['indicator']}' takes {' or '.join(repr(u) for u in spec[1].accepted_units)}, not '{v}'",
+                f"indicator '{info.data['indicator']}' takes "
+                f"{' or '.join(repr(u) for u in spec[1].accepted_units)}, not '{v}'",
             )
         return v
 

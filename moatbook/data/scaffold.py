@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .data import known_companies
-from .paths import check_slug, data_dir
+from ..paths import check_slug, data_dir
+from .loading import known_companies
 from .schema import AssessmentRow, Source
 
 CHECKLIST = """\
@@ -48,8 +48,10 @@ def new_company(slug: str, name: str, root: Path | None = None) -> list[Path]:
         if path.exists():
             raise SystemExit(f"error: {path} already exists")
     # the CSV column order people expect (the model validates 'unit' before 'value')
-    _header(files["evidence"], ["company", "metric", "indicator", "value", "unit", "period", "market",
-                                "source_id", "measure", "note"])
+    _header(
+        files["evidence"],
+        ["company", "metric", "indicator", "value", "unit", "period", "market", "source_id", "measure", "note"],
+    )
     _header(files["assessments"], list(AssessmentRow.model_fields))
     _header(files["sources"], list(Source.model_fields))
     companies = root / "companies.csv"
@@ -58,6 +60,14 @@ def new_company(slug: str, name: str, root: Path | None = None) -> list[Path]:
             [slug, name.strip(), "brand", "", "global", f"{name.strip()}: add a one-line summary in your own words."]
         )
     rel = {k: str(p.relative_to(root.parent)) if p.is_relative_to(root.parent) else str(p) for k, p in files.items()}
-    print(CHECKLIST.format(slug=slug, name=name.strip(), companies=str(companies.relative_to(root.parent))
-                           if companies.is_relative_to(root.parent) else str(companies), **rel))
+    print(
+        CHECKLIST.format(
+            slug=slug,
+            name=name.strip(),
+            companies=str(companies.relative_to(root.parent))
+            if companies.is_relative_to(root.parent)
+            else str(companies),
+            **rel,
+        )
+    )
     return [companies, *files.values()]

@@ -10,9 +10,7 @@ import re
 from dataclasses import dataclass
 
 _YEAR = r"(?P<y>(19|20)\d\d)"
-_SINGLE = re.compile(
-    rf"^{_YEAR}(?:(?:Q(?P<q>[1-4]))|(?:H(?P<h>[12]))|(?:-(?P<m>0[1-9]|1[0-2])))?$"
-)
+_SINGLE = re.compile(rf"^{_YEAR}(?:(?:Q(?P<q>[1-4]))|(?:H(?P<h>[12]))|(?:-(?P<m>0[1-9]|1[0-2])))?$")
 
 FORMATS = "YYYY, YYYYQn, YYYYHn, YYYY-MM, or a range of those written A..B"
 
