@@ -150,6 +150,8 @@ class Indicator(BaseModel):
     levels: dict[int, str] | None = None
     period: Literal["annual"] | None = None
     half_life_years: float | None = Field(default=None, gt=0)
+    additive: bool = False
+    family: str | None = None
 
     @field_validator("anchors")
     @classmethod
@@ -461,6 +463,21 @@ class EvidenceRow(BaseModel):
     source_id: str = Field(description="source_id in sources/")
     measure: str = Field(min_length=3, description="what exactly was measured, in our words")
     note: str = Field(default="", description="a short caveat in our words")
+    tracker: str = Field(default="", description="whose figure it is, when not the source's publisher")
+    sub_brand: str = Field(default="", description="the sub-brand the figure is limited to; empty: the whole brand")
+    segment: str = Field(default="", description="the price band or product line the figure is limited to")
+
+    def publisher(self, sources: dict) -> str:
+        """Whose figure this is: the row's tracker, else its source's publisher."""
+        if self.tracker:
+            return self.tracker
+        src = sources.get(self.source_id)
+        return src.publisher if src is not None else self.source_id
+
+    @property
+    def whole_brand(self) -> bool:
+        """True when the figure describes the whole brand (no sub-brand, no segment)."""
+        return not self.sub_brand and not self.segment
 
     _v_company = field_validator("company")(_check_company)
     _v_metric = field_validator("metric")(_check_metric)
