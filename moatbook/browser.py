@@ -139,12 +139,29 @@ def check_pages(ctx, urls: list[str], wait_ms: int = 4000) -> list[PageCheck]:
     return results
 
 
-def screenshot(ctx, url: str, path: Path, full_page: bool = True, sections: bool = False) -> list[Path]:
-    """Screenshot a page; with ``sections`` also each top-level section, readable at full size."""
+def open_page(ctx, url: str, width: int = 1280, dark: bool = False, print_media: bool = False, wait_ms: int = 1500):
+    """Open ``url`` offline at ``width`` px, in the light or dark scheme, on screen or as printed."""
     page = ctx.new_page()
     _offline(page, [])
+    page.set_viewport_size({"width": width, "height": 900})
+    page.emulate_media(color_scheme="dark" if dark else "light", media="print" if print_media else "screen")
     page.goto(url, wait_until="load")
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(wait_ms)
+    return page
+
+
+def screenshot(
+    ctx,
+    url: str,
+    path: Path,
+    full_page: bool = True,
+    sections: bool = False,
+    width: int = 1280,
+    dark: bool = False,
+    print_media: bool = False,
+) -> list[Path]:
+    """Screenshot a page; with ``sections`` also each top-level section, readable at full size."""
+    page = open_page(ctx, url, width=width, dark=dark, print_media=print_media)
     page.screenshot(path=str(path), full_page=full_page)
     shots = [path]
     if sections:
