@@ -22,12 +22,13 @@ from pathlib import Path
 from IPython.display import display
 from myst_nb import glue
 
+from .. import project
 from ..data import Dataset, load
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow
 from ..paths import check_slug
 from ..scoring import IndicatorResult, MetricResult, Scorecard, score_dataset
-from . import charts
+from . import charts, downloads
 from .render import (
     Html,
     Plain,
@@ -39,6 +40,7 @@ from .render import (
     fmt_value,
     para,
     plural,
+    reference_link,
     source_link,
     table,
 )
@@ -124,8 +126,10 @@ class Book:
         )
         return source_link(source_id, label) + flag
 
+    chapter: str | None = None  # the chapter's file name, for its download links
+
     def about(self) -> Html:
-        """The small box at the top of every page: company, data version, build date."""
+        """The box at the top of every page: company, data version, build date, downloads, the site."""
         items = [
             ("Company", esc(self.name)),
             ("Data version", f"<code>{esc(self.data_version)}</code>"),
@@ -133,9 +137,52 @@ class Book:
             ("Built", esc(self.build_date)),
         ]
         inner = "".join(f'<span class="mb-about-item"><b>{k}</b> {v}</span>' for k, v in items)
+        links = []
+        if self.chapter:
+            links.append(_download(downloads.notebook_path(self.chapter), "this chapter (notebook)"))
+        metric = self.chapter if self.chapter in self.rubric.metrics else None
+        if metric:
+            links.append(_download(downloads.evidence_path(self.slug, metric), "its evidence (CSV)"))
+        else:
+            links.append(_download(downloads.evidence_path(self.slug), "all evidence (CSV)"))
+        links.append(_download(downloads.scores_path(self.slug), "scores (JSON)"))
+        inner += f'<span class="mb-about-item mb-downloads"><b>Download</b> {" · ".join(links)}</span>'
+        inner += '<span class="mb-about-item mb-site-link"><a href="../../index.html">All brands compared</a></span>'
         return Html(
             f'<div class="mb-about">{inner}</div>', f"{self.name} · data {self.data_version} · built {self.build_date}"
         )
+
+    def cite_box(self) -> Html:
+        """How to cite this book, from the project's CITATION.cff, with this book's title and versions."""
+        cff = project.citation()
+        authors = project.authors_text(cff)
+        title = f"{self.name}: brand loyalty as an economic moat"
+        year = self.build_date[:4]
+        url = project.repository_url()
+        version = f"Moat Book {cff.get('version', '')}, data version {self.data_version}, built {self.build_date}"
+        text = f"{authors} ({year}). <i>{esc(title)}</i>. {esc(version)}."
+        if url:
+            text += f' <a href="{esc(url)}">{esc(url)}</a>.'
+        key = f"moatbook-{self.slug}-{year}"
+        bib = (
+            f"@misc{{{key},\n  title  = {{{{{title}}}}},\n  author = {{{{{authors}}}}},\n  year   = {{{year}}},\n"
+            f"  note   = {{{version}}}" + (f",\n  url    = {{{url}}}" if url else "") + "\n}"
+        )
+        licences = (
+            "The code is free to reuse under the MIT licence and the data under CC BY 4.0; figures quoted from a "
+            "source keep that source's terms."
+        )
+        html = (
+            '<div class="mb-box mb-cite-box"><p class="mb-cite-head"><b>Cite this book</b></p>'
+            f'<p class="mb-cite-text">{text}</p>'
+            f'<details class="mb-details"><summary>BibTeX</summary><pre class="mb-bibtex">{esc(bib)}</pre></details>'
+            f'<p class="mb-hint">{esc(licences)}</p></div>'
+        )
+        return Html(html, f"{authors} ({year}). {title}. {version}.")
+
+
+def _download(path: str, label: str) -> str:
+    return f'<a class="mb-download" href="../{esc(path)}" download>{esc(label)}</a>'
 
 
 # --------------------------------------------------------------------------- metric chapters
@@ -177,6 +224,7 @@ class MetricChapter(Book):
         if metric not in self.rubric.metrics:
             raise KeyError(f"unknown metric '{metric}'")
         self.metric_id = metric
+        self.chapter = metric
         self.spec = self.rubric.metrics[metric]
         self.result: MetricResult = self.card.metrics[metric]
         r = self.result
@@ -217,12 +265,7 @@ class MetricChapter(Book):
 
     def _indicator_order(self) -> dict[tuple[str, str], int]:
         """Position of each (metric, indicator) whose rows this metric shows, in rubric order."""
-        order = {}
-        for i, iid in enumerate(self.spec.indicators):
-            key = self.rubric.reads(self.metric_id, iid)
-            if key is not None and key not in order:
-                order[key] = i
-        return order
+        return downloads.shown_keys(self.rubric, self.metric_id)
 
     # -- sections ---------------------------------------------------------------
 
@@ -575,7 +618,7 @@ class MetricChapter(Book):
         if ref is not None:
             diff = r.score - ref.score
             ref_html = (
-                f'<div class="mb-score-ref">Original report: <b>{fmt_number(ref.score)}</b> '
+                f'<div class="mb-score-ref">{reference_link("Original report")}: <b>{fmt_number(ref.score)}</b> '
                 f"({'+' if diff >= 0 else ''}{diff:.1f} here)</div>"
             )
         html = (

@@ -23,6 +23,7 @@ from ..paths import BUILD_DIR, ROOT
 from .pipeline import build_book, publish, source_version, vega_bundle
 
 STATIC = ROOT / "_static"
+SITE_LINKS_SHOWN = "/* This book is part of the cross-brand site: its links to the site are shown. */\n"
 
 
 @dataclass
@@ -75,6 +76,8 @@ def build_site(jobs: int = 2, out_root: Path = BUILD_DIR, force: bool = False, l
     for res in results:
         if res.scores is not None:
             shutil.copytree(out_root / res.slug / "html", stage / res.slug)
+            # inside the site, each book shows its link back to the front page
+            (stage / res.slug / "_static" / "moatbook-standalone.css").write_text(SITE_LINKS_SHOWN, encoding="utf-8")
     shutil.copy2(STATIC / "moatbook.css", stage / "_static" / "moatbook.css")
     shutil.copy2(vega_bundle(out_root / ".cache"), stage / "_static" / "vega-offline.js")
     (stage / "index.html").write_text(front_page(ds, results), encoding="utf-8")
