@@ -13,7 +13,7 @@ STAMP := $(VENV)/.moatbook-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help venv validate scores book site serve lint test test-unit test-build test-nbval test-browser \
-        bench new-company screenshots clean browser-deps
+        bench new-company screenshots clean browser-deps browser-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,7 +52,7 @@ lint: $(STAMP) ## ruff (lint and format), codespell, and no outputs in chapter s
 	$(VENV)/bin/codespell
 	$(PY) scripts/check_chapters.py
 
-test: $(STAMP) lint ## run every test: lint, unit, a full Xiaomi build, nbval over its chapters, the browser
+test: $(STAMP) browser-check lint ## run every test: lint, unit, a full Xiaomi build, nbval over its chapters, the browser
 	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
 	$(PY) -m moatbook build --company xiaomi --jobs $(JOBS)
 	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile \
@@ -67,6 +67,9 @@ bench: $(STAMP) ## time a cold build against jupyter-book's own execution
 
 screenshots: $(STAMP) ## screenshot every page of COMPANY's built book into _build/screenshots/
 	$(PY) scripts/screenshots.py _build/$(COMPANY)/html $$(cd _build/$(COMPANY)/html && ls chapters/*.html | sed 's/\.html$$//')
+
+browser-check: $(STAMP)
+	@$(PY) scripts/browser_check.py
 
 browser-deps: ## install Debian's chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import shutil
 import tempfile
 import threading
@@ -29,11 +30,14 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str | None:
+    """Debian's chromium (or Chrome) on the PATH, else a Chromium that Playwright installed itself."""
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
             return found
-    return None
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+    own = sorted(cache.glob("chromium-*/chrome-linux*/chrome"))
+    return str(own[-1]) if own else None
 
 
 @contextlib.contextmanager
@@ -83,7 +87,7 @@ def browser():
 
     exe = chromium_path()
     if exe is None:
-        raise RuntimeError("chromium is not installed (Debian package 'chromium')")
+        raise RuntimeError("chromium is not installed: run `make browser-deps` as root (Debian package 'chromium')")
     profile = tempfile.mkdtemp(prefix="moatbook-chromium-")
     try:
         with sync_playwright() as p:
@@ -165,9 +169,111 @@ def screenshot(
     page.screenshot(path=str(path), full_page=full_page)
     shots = [path]
     if sections:
+        page.wait_for_timeout(800)  # charts sized to their container redraw after the full-page capture
         for i, sec in enumerate(page.locator("main section section").all()):
             part = path.with_name(f"{path.stem}-s{i:02d}.png")
             sec.screenshot(path=str(part))
             shots.append(part)
     page.close()
     return shots
+
+
+# --------------------------------------------------------------------------- page audits
+
+AUDIT_JS = r"""(opts) => {
+  const main = document.querySelector(opts.main) || document.body;
+  const mainBox = main.getBoundingClientRect();
+  const parse = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (fg, bg) => [0, 1, 2].map(i => fg[i] * fg[3] + bg[i] * (1 - fg[3])).concat([1]);
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const ratio = (a, b) => {
+    const la = lum(a), lb = lum(b);
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  };
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let bg = [255, 255, 255, 1];
+    if (!layers.length || layers[layers.length - 1][3] < 1) {
+      const root = parse(getComputedStyle(document.documentElement).backgroundColor);
+      if (root[3] > 0) bg = root;
+    }
+    for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+    return bg;
+  };
+  const opacity = (el) => {
+    let o = 1;
+    for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+    return o;
+  };
+  const visible = (el) => {
+    const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none';
+  };
+  const label = (el) => {
+    const tag = el.tagName.toLowerCase();
+    const cls = el.className ? '.' + String(el.className).split(' ')[0] : '';
+    return tag + cls + ' "' + (el.innerText || '').trim().slice(0, 40) + '"';
+  };
+  const out = {url: location.href, charts: [], contrast: [], text: main.innerText,
+               scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};
+  document.querySelectorAll('div[id^="altair-viz-"], #overall-chart').forEach(div => {
+    const box = (div.closest('.mb-chart') || div.parentElement).getBoundingClientRect();
+    const svg = div.querySelector('svg, canvas');
+    const s = svg ? svg.getBoundingClientRect() : null;
+    const host = div.closest('[role="img"][aria-label]');
+    out.charts.push({
+      id: div.id, rendered: !!svg, container: Math.round(box.width), width: s ? Math.round(s.width) : 0,
+      right: s ? Math.round(s.right) : 0, containerRight: Math.round(box.right), mainRight: Math.round(mainBox.right),
+      name: (host && host.getAttribute('aria-label')) || (svg && svg.getAttribute('aria-label')) || '',
+    });
+  });
+  const seen = new Set();
+  document.querySelectorAll(opts.contrast).forEach(el => {
+    if (!visible(el) || !(el.innerText || '').trim()) return;
+    const cs = getComputedStyle(el);
+    const fg = parse(cs.color); fg[3] *= opacity(el);
+    const bg = background(el);
+    const r = ratio(over(fg, bg), bg);
+    const size = parseFloat(cs.fontSize); const bold = Number(cs.fontWeight) >= 700;
+    const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+    const key = label(el) + r.toFixed(2);
+    if (r < need && !seen.has(key)) {
+      seen.add(key);
+      out.contrast.push({el: label(el), ratio: Math.round(r * 100) / 100, need});
+    }
+  });
+  return out;
+}"""
+
+CONTRAST_SELECTORS = (
+    "main a, .bd-sidebar a, .mb-low, .mb-tag, .mb-missing, .mb-hint, .mb-note, .mb-cov, .mb-about, "
+    ".mb-legend li, .mb-fig-notes p, table.mb-table caption, table.mb-table td, table.mb-table th, "
+    "details.mb-details > summary, .mb-score-meta, .mb-score-big span, table.mb-heatmap td, table.mb-heatmap a"
+)
+
+
+def audit(page, main: str = "main", contrast: str = CONTRAST_SELECTORS) -> dict:
+    """Measure an open page: each chart's size against its container and the text column, each
+    chart's accessible name, every text element below WCAG AA contrast, the page's width, its text."""
+    return page.evaluate(AUDIT_JS, {"main": main, "contrast": contrast})
+
+
+def wait_for_charts(page, wait_ms: int = 6000) -> None:
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            """() => Array.from(document.querySelectorAll('div[id^="altair-viz-"]'))
+                    .every(c => c.querySelector('svg, canvas') || c.innerText.includes('Error'))""",
+            timeout=wait_ms,
+        )

@@ -39,8 +39,10 @@ MUTED = "#7a8591"  # the peers
 REFERENCE = "#c85a00"  # the original report's scores
 SHAPES = {"year": "circle", "half-year": "diamond", "quarter": "square", "month": "triangle-up", "other": "cross"}
 FREQUENCY = {"year": "year", "half": "half-year", "quarter": "quarter", "month": "month", "range": "other"}
-LABEL_LIMIT = {"expr": "containerSize()[0] < 520 ? 110 : 230"}  # category labels: shorter on a phone
+LABEL_LIMIT = 150  # category labels (indicator and metric names) longer than this are cut with "…"
 HEIGHT = 260
+# The theme's system font stack: Vega measures labels with it, so what it lays out is what the page draws.
+FONT = '-apple-system, BlinkMacSystemFont, "Segoe UI", "Helvetica Neue", Arial, sans-serif'
 
 
 # --------------------------------------------------------------------------- the figure
@@ -150,7 +152,7 @@ def swatch(kind: str, colour: str) -> str:
 def _config(chart):
     """Transparent background (the page's colour shows through, light or dark) and no chart border."""
     return (
-        chart.configure(background="transparent", font="inherit")
+        chart.configure(background="transparent", font=FONT)
         .configure_view(stroke=None)
         .configure_axis(labelFontSize=11, titleFontSize=11, gridOpacity=0.5)
     )
@@ -183,6 +185,27 @@ def series_key(row: dict) -> tuple:
         row.get("segment", ""),
         row["frequency"],
     )
+
+
+# A line stops where a series skips a period: more than this many years between two figures.
+MAX_GAP_YEARS = {"year": 1.51, "half-year": 1.01, "quarter": 1.01, "month": 1.01, "other": 2.01}
+
+
+def segment_ids(rows: list[dict]) -> list[str]:
+    """For each row, the id of the line it sits on: its series, cut where the series skips a period."""
+    by_series = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_series[series_key(r)].append(i)
+    ids = [""] * len(rows)
+    for key, idx in by_series.items():
+        idx.sort(key=lambda i: rows[i]["t"])
+        part, prev = 0, None
+        for i in idx:
+            if prev is not None and rows[i]["t"] - rows[prev]["t"] > MAX_GAP_YEARS[rows[i]["frequency"]]:
+                part += 1
+            ids[i] = "|".join(map(str, key)) + f"|{part}"
+            prev = i
+    return ids
 
 
 def _rank_word(n: int) -> str:
@@ -238,7 +261,7 @@ def timeline(rows: list[dict], title: str, unit: str, sources_html: str = "", no
     """
     df = pd.DataFrame(rows)
     df["date"] = df["t"].map(decimal_year_to_date)
-    df["series"] = ["|".join(map(str, series_key(r))) for r in rows]
+    df["series"] = [segment_ids(rows)[i] for i in range(len(rows))]
     df = df.sort_values(["series", "date", "value"]).reset_index(drop=True)
     trackers = sorted(df["tracker"].unique())
     colours = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(trackers)}
@@ -288,7 +311,10 @@ def timeline(rows: list[dict], title: str, unit: str, sources_html: str = "", no
         for f in freqs
     ]
     takeaway = timeline_takeaway(rows, unit)
-    explain = "Each point is one figure; a line joins figures of the same measure from the same source."
+    explain = (
+        "Each point is one figure; a line joins figures of the same measure from the same source, and stops "
+        "where that source skips a period."
+    )
     if rank:
         explain += " Rank 1 is at the top, so a line going down is a fall in the ranking."
     if note:

@@ -458,8 +458,7 @@ class Glossary(Book):
 
     def thresholds(self) -> Html:
         """The coverage grades and the bands, as the rubric sets them today."""
-        m = Methodology(self.slug, self.build_date, self.output_dir)
-        return Html(m.grades_table().html + m.bands_table().html, "grades and bands")
+        return Html(Methodology.grades_table(self).html + Methodology.bands_table(self).html, "grades and bands")
 
 
 class WorksCited(Book):

@@ -25,7 +25,7 @@ ALIASES = {
     "figures behind it": "figure",
 }
 
-_TH = re.compile(r"<th(?P<attrs>[^>]*)>(?P<inner>.*?)</th>", re.S)
+_TH = re.compile(r"<th(?P<attrs>(?:\s[^>]*)?)>(?P<inner>.*?)</th>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 
 
