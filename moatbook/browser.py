@@ -198,23 +198,23 @@ AUDIT_JS = r"""(opts) => {
     const la = lum(a), lb = lum(b);
     return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
   };
-  const background = (el) => {
-    const layers = [];
-    for (let e = el; e; e = e.parentElement) {
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
-    }
-    let bg = [255, 255, 255, 1];
-    if (!layers.length || layers[layers.length - 1][3] < 1) {
+  const bgCache = new Map(), opCache = new Map();
+  const background = (el) => {  // the opaque colour behind el: its own and its ancestors' backgrounds blended
+    if (!el) {
       const root = parse(getComputedStyle(document.documentElement).backgroundColor);
-      if (root[3] > 0) bg = root;
+      return root[3] > 0 ? root : [255, 255, 255, 1];
     }
-    for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+    if (bgCache.has(el)) return bgCache.get(el);
+    const c = parse(getComputedStyle(el).backgroundColor);
+    const bg = c[3] >= 1 ? c : (c[3] > 0 ? over(c, background(el.parentElement)) : background(el.parentElement));
+    bgCache.set(el, bg);
     return bg;
   };
   const opacity = (el) => {
-    let o = 1;
-    for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+    if (!el) return 1;
+    if (opCache.has(el)) return opCache.get(el);
+    const o = Number(getComputedStyle(el).opacity) * opacity(el.parentElement);
+    opCache.set(el, o);
     return o;
   };
   const visible = (el) => {
@@ -277,3 +277,35 @@ def wait_for_charts(page, wait_ms: int = 6000) -> None:
                     .every(c => c.querySelector('svg, canvas') || c.innerText.includes('Error'))""",
             timeout=wait_ms,
         )
+
+
+def survey(ctx, base: str, pages: list[str], width: int = 1280, dark: bool = False) -> dict[str, dict]:
+    """Open every page in one tab, offline, at ``width`` px in the light or dark scheme; audit each.
+
+    Returns, per page, :func:`audit`'s measurements plus the page's script errors, the
+    requests it tried to send off the machine, and the files it offers for download.
+    """
+    page = ctx.new_page()
+    blocked: list[str] = []
+    errors: list[str] = []
+    _offline(page, blocked)
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.set_viewport_size({"width": width, "height": 900})
+    page.emulate_media(color_scheme="dark" if dark else "light", media="screen")
+    out = {}
+    try:
+        for p in pages:
+            blocked.clear()
+            errors.clear()
+            page.goto(f"{base}/{p}", wait_until="load")
+            wait_for_charts(page)
+            result = audit(page)
+            result["blocked"] = list(blocked)
+            result["errors"] = list(errors)
+            result["downloads"] = page.evaluate(
+                "() => Array.from(document.querySelectorAll('a[download], a.mb-download')).map(a => a.href)"
+            )
+            out[p] = result
+    finally:
+        page.close()
+    return out
