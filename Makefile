@@ -13,7 +13,7 @@ STAMP := $(VENV)/.moatbook-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help venv validate scores book site serve lint test test-unit test-build test-nbval test-browser \
-        bench new-company screenshots clean browser-deps browser-check
+        bench new-company screenshots clean browser-deps browser-check chapter
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,6 +61,15 @@ test: $(STAMP) browser-check lint ## run every test: lint, unit, a full Xiaomi b
 
 test-unit: $(STAMP) ## only the fast unit tests
 	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
+
+CHAPTER ?=
+chapter: $(STAMP) ## run one chapter alone: make chapter CHAPTER=price_premium [COMPANY=transsion]
+	@test -n "$(CHAPTER)" -a -f "chapters/$(CHAPTER).md" || { echo 'usage: make chapter CHAPTER=<a file in chapters/, without .md> [COMPANY=<slug>]'; exit 2; }
+	@mkdir -p _build/one/$(COMPANY)
+	@$(VENV)/bin/jupytext --quiet --to ipynb -o _build/one/$(COMPANY)/$(CHAPTER).src.ipynb chapters/$(CHAPTER).md
+	$(VENV)/bin/papermill --cwd _build/one/$(COMPANY) -p company $(COMPANY) --log-level WARNING --no-progress-bar \
+	    _build/one/$(COMPANY)/$(CHAPTER).src.ipynb _build/one/$(COMPANY)/$(CHAPTER).ipynb
+	@echo "executed: _build/one/$(COMPANY)/$(CHAPTER).ipynb (open it in Jupyter, or rebuild the book to see the page)"
 
 bench: $(STAMP) ## time a cold build against jupyter-book's own execution
 	$(PY) -m moatbook bench --company $(COMPANY) --jobs $(JOBS)

@@ -57,11 +57,13 @@ def built_book(slug: str) -> Path:
 
     out = BUILD_DIR / slug
     info = out / "build-info.json"
-    ds = load([slug])
-    meta = json.loads(info.read_text()) if info.exists() else {}
-    if meta.get("data_version") != ds.book_version(slug) or meta.get("source_version") != source_version():
-        report = build_book(slug)
-        assert report.ok, report.error
+    with pytest.MonkeyPatch.context() as mp:  # the project's own data, whatever a test module points at
+        mp.delenv("MOATBOOK_DATA_DIR", raising=False)
+        ds = load([slug])
+        meta = json.loads(info.read_text()) if info.exists() else {}
+        if meta.get("data_version") != ds.book_version(slug) or meta.get("source_version") != source_version():
+            report = build_book(slug)
+            assert report.ok, report.error
     return out
 
 

@@ -227,7 +227,7 @@ def test_no_page_shows_internal_words_or_raw_ids(any_book):
 
 def test_every_local_link_and_download_resolves(any_book):
     root = any_book / "html"
-    for html in sorted(root.rglob("*.html")):
+    for html in [root / "index.html", root / "search.html", *sorted((root / "chapters").glob("*.html"))]:
         soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
         for tag, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src")):
             for el in soup.find_all(tag):

@@ -591,7 +591,7 @@ class MetricChapter(Book):
             body.append([what, value, f"{o.points:.1f}", share, "<br>".join(self.cite(s) for s in o.source_ids[:4])])
         note = f'<p class="mb-note">{esc(ind.note)}</p>' if ind.note else ""
         return (
-            f'<details class="mb-details"><summary>{esc(ind.label)}: {len(ind.observations)} observation(s), '
+            f'<details class="mb-details"><summary>{esc(ind.label)}: {plural(len(ind.observations), "observation")}, '
             f"{ind.points:.1f} points</summary>{note}"
             + table(["Observation", "Value", "Points", "Weight share", "Source"], body, numeric={1, 2, 3})
             + "</details>"

@@ -101,13 +101,13 @@ def _judgement(ch):
                 "What happens to the sub-score and to the overall score? Then read the descriptors of the two "
                 "levels: which one does the evidence support?"
             )
-            ans = (
+            answer = (
                 f"{_moves(r.score, m.score, 'The sub-score').capitalize()}, and "
                 f"{_moves(ch.card.overall, alt.overall, 'the overall score')} out of 100. "
                 f"Level {a.level} reads: “{esc(ch.spec.indicators[a.indicator].levels[a.level])}”; "
                 f"level {new}: “{esc(ch.spec.indicators[a.indicator].levels[new])}”."
             )
-            return q, ans
+            return q, answer
     return None
 
 
@@ -133,11 +133,11 @@ def _without_indicator(ch):
             if m.coverage != r.coverage
             else f" Its coverage grade stays {esc(r.coverage)}."
         )
-        ans = (
+        answer = (
             f"{_moves(r.score, m.score, 'The sub-score').capitalize()}: the weight of the deleted indicator "
             f"passes to what remains ({esc(', '.join(left))}).{grade}"
         )
-        return q, ans
+        return q, answer
     return None
 
 
@@ -171,12 +171,12 @@ def _next_anchor(ch):
             f"{fmt_number(pts)} points), what would the sub-score be? Work it out from the walk-through table "
             "before you open the answer."
         )
-        ans = (
+        answer = (
             f"{_moves(r.score, m.score, 'The sub-score').capitalize()}: the indicator gains "
             f"{pts - ind.points:.1f} points at {ind.weight:.0%} weight, about {ind.weight * (pts - ind.points):.1f} "
             "on the sub-score."
         )
-        return q, ans
+        return q, answer
     return None
 
 
@@ -186,14 +186,14 @@ def _first_figure(ch):
         f"This metric has no scored evidence on {esc(ch.name)}. Which published figure would you look for first, "
         "and where?"
     )
-    ans = (
+    answer = (
         "Any one of these indicators is scored from a single sourced figure: "
         + esc(", ".join(levels))
         + f". Add the source to <code>data/sources/</code>, the figure to "
         f"<code>data/evidence/{esc(ch.slug)}.csv</code> and rebuild: the metric gets a sub-score, flagged as "
         "resting on one indicator."
     )
-    return q, ans
+    return q, answer
 
 
 # --------------------------------------------------------------------------- discussion, per metric
@@ -209,13 +209,13 @@ def _retention(ch):
         f"{esc(ch.name)}, then check the evidence table. Which kind of evidence would you trust if they "
         "disagreed by twenty points?"
     )
-    ans = (
+    answer = (
         f"As scored, measured repurchase is {esc(_as_scored(measured))} and stated intention "
         f"{esc(_as_scored(stated))}: intention runs {abs(gap):.1f} points {'above' if gap >= 0 else 'below'} "
         f"behaviour. The rubric gives measured behaviour {ch.spec.indicators['repurchase_rate'].weight:.0%} of the "
         f"weight and stated intention {ch.spec.indicators['loyalty_intent'].weight:.0%}."
     )
-    return q, ans
+    return q, answer
 
 
 def _nps(ch):
@@ -243,17 +243,17 @@ def _nps(ch):
                 f"{esc(pub)}, {esc(r.market)} {esc(r.period)}: {esc(ch.name)} {fmt_number(r.value)}, "
                 + ", ".join(pairs)
             )
-    ans = (
+    answer = (
         f"The table holds {len(rows)} scores from {len({h[0] for h in houses})} survey houses in "
         f"{len({h[1] for h in houses})} markets. Scores from different surveys differ in sample, question and "
         "country, so only scores from one survey, market and year compare like with like. "
     )
-    ans += (
+    answer += (
         "Like-for-like pairs in this book: " + bullets(sorted(set(same)))
         if same
         else "No peer has a score from the same survey, market and year, so no like-for-like ranking is possible."
     )
-    return q, ans
+    return q, answer
 
 
 def _nps_vs_satisfaction(ch):
@@ -264,11 +264,11 @@ def _nps_vs_satisfaction(ch):
         "Satisfaction and willingness to recommend usually move together. Do the two indicators point the same "
         "way here?"
     )
-    ans = (
+    answer = (
         f"As scored, the Net Promoter Score is {esc(_as_scored(nps))} ({nps.points:.1f} points) and the "
         f"satisfaction index {esc(_as_scored(sat))} ({sat.points:.1f} points)."
     )
-    return q, ans
+    return q, answer
 
 
 def _purchase_frequency(ch):
@@ -287,14 +287,14 @@ def _purchase_frequency(ch):
         "judgement in the table would help you tell the two readings apart?"
     )
     diff = own.value - ref.value
-    ans = (
+    answer = (
         f"As scored, {esc(ch.name)}'s users replace their phone every {esc(_as_scored(own))}; the newest "
         f"market-wide figure is {esc(fmt_value(ref.value, ref.unit))} ({esc(ref.market)}, {esc(ref.period)}, "
         f"{ch.cite(ref.source_id)}), so the brand's cycle is {abs(diff):.1f} months "
         f"{'longer' if diff > 0 else 'shorter'}. A repeat-buying judgement or a repurchase rate would show whether "
         "the quicker replacement stays with the brand."
     )
-    return q, ans
+    return q, answer
 
 
 def _lifetime_value(ch):
@@ -309,16 +309,16 @@ def _lifetime_value(ch):
         + (f" and {' and '.join(extra)}" if extra else "")
         + f", decide which reading fits {esc(ch.name)}."
     )
-    ans = f"As scored, services are {esc(_as_scored(share))} of revenue."
+    answer = f"As scored, services are {esc(_as_scored(share))} of revenue."
     if arpu:
-        ans += f" Services revenue per user: {esc(_as_scored(arpu))}."
+        answer += f" Services revenue per user: {esc(_as_scored(arpu))}."
     if lock:
         n = len(lock.observations)
-        ans += f" Lock-in judgement: level {fmt_number(lock.value, 1)}" + (
+        answer += f" Lock-in judgement: level {fmt_number(lock.value, 1)}" + (
             f" (mean of {n} judgements)." if n > 1 else "."
         )
     line = _peers_line(ch, "services_revenue_share")
-    return q, ans + (" " + line if line else "")
+    return q, answer + (" " + line if line else "")
 
 
 def _price_premium(ch):
@@ -330,11 +330,11 @@ def _price_premium(ch):
         f"change in average selling price and the premium share move in the same direction for {esc(ch.name)}? "
         "If not, which would you trust as evidence of pricing power?"
     )
-    ans = (
+    answer = (
         f"As scored, the average selling price changed by {esc(_as_scored(change))} a year and premium models make "
         f"up {esc(_as_scored(mix))} of shipments ({change.points:.1f} and {mix.points:.1f} points)."
     )
-    return q, ans
+    return q, answer
 
 
 def _share_of_wallet(ch):
@@ -347,11 +347,11 @@ def _share_of_wallet(ch):
         "Which does it show?"
     )
     higher = value.value > units.value
-    ans = (
+    answer = (
         f"As scored: {esc(_as_scored(units))} of units and {esc(_as_scored(value))} of revenue, so its phones sell "
         f"{'above' if higher else 'below'} the market's average price."
     )
-    return q, ans
+    return q, answer
 
 
 def _key_market(ch):
@@ -368,13 +368,13 @@ def _key_market(ch):
         f"How does {esc(ch.name)}'s share in its strongest market compare with its global share, and what does "
         "the gap tell you about where its customers are?"
     )
-    ans = (
+    answer = (
         f"Its highest share among the markets in the table is {esc(fmt_value(top.value, key.unit))} in "
         f"{esc(best)} ({esc(top.period)}, {esc(top.label)}), against {esc(_as_scored(units))} worldwide as "
         "scored: its customers are "
         f"concentrated {'far ' if top.value > 2 * units.value else ''}more in that market than elsewhere."
     )
-    return q, ans
+    return q, answer
 
 
 def _engagement(ch):
@@ -389,17 +389,17 @@ def _engagement(ch):
         f"figures would help you tell which kind of growth {esc(ch.name)} has? What would you expect the "
         "active-user count to do if customers began to leave?"
     )
-    ans = (
+    answer = (
         f"The table runs from {esc(fmt_value(first.value, first.unit))} ({esc(first.period)}, {esc(first.market)}) "
         f"to {esc(fmt_value(last.value, last.unit))} ({esc(last.period)}, {esc(last.market)})."
     )
     if growth:
-        ans += f" The growth indicator, as scored: {fmt_number(growth.value, 1)} % a year."
-    ans += (
+        answer += f" The growth indicator, as scored: {fmt_number(growth.value, 1)} % a year."
+    answer += (
         " A repurchase rate or the share of buyers won from rivals would separate kept customers from new ones; "
         "if customers left, active users would stall or fall while shipments might still grow."
     )
-    return q, ans
+    return q, answer
 
 
 def _upsell(ch):
@@ -419,12 +419,12 @@ def _upsell(ch):
         "users must hold?"
     )
     share = 5 * u.value / d.value
-    ans = (
+    answer = (
         f"{esc(fmt_value(u.value, u.unit))} ({esc(u.period)}) × 5 = {fmt_number(5 * u.value)} million devices, "
         f"{share:.0%} of the {esc(fmt_value(d.value, d.unit))} connected ({esc(d.period)}): "
         "a small group of users holds a large part of the platform, so ownership is far from evenly spread."
     )
-    return q, ans
+    return q, answer
 
 
 def _advocacy(ch):
@@ -437,12 +437,12 @@ def _advocacy(ch):
         "market, or does it travel?"
     )
     markets = sorted({o.market for o in nxt.observations if o.weight > 0})
-    ans = (
+    answer = (
         f"Fan culture is judged at level {fmt_number(culture.value, 1)} ({culture.points:.1f} points); buyers "
         f"naming it as their next choice stand at {esc(_as_scored(nxt))} as scored ({nxt.points:.1f} points), "
         f"from figures on {esc(', '.join(markets))}."
     )
-    return q, ans
+    return q, answer
 
 
 def _stability(ch):
@@ -496,14 +496,14 @@ def _resilience(ch):
         + (f"; {esc(r.note)}" if r.note else "")
         for r in sorted(rows, key=lambda r: parse_period(r.period).mid)
     ]
-    ans = (
+    answer = (
         "The crisis figures scored here:"
         + bullets(lines)
         + "A fall that follows a regulator's action (a seizure of assets, a sales ban) says as much about the "
         "brand's ability to sell as about its customers' loyalty; only a fall while the brand could still sell "
         "freely reads as lost loyalty."
     )
-    return q, ans
+    return q, answer
 
 
 DISCUSSION = {
