@@ -293,3 +293,18 @@ def test_repository_addresses_become_https_links():
     assert _https("git@github.com:owner/moat-book.git") == "https://github.com/owner/moat-book"
     assert _https("https://github.com/owner/moat-book.git") == "https://github.com/owner/moat-book"
     assert _https("/local/path") == ""
+
+
+def test_every_heatmap_cell_reads_at_aa_contrast():
+    from moatbook.build.site import _cell_colour, contrast
+
+    for i in [None, *range(0, 101)]:
+        style = _cell_colour(None if i is None else i / 10)
+        bg, fg = re.findall(r"(?:background|color):([^;]+)", style)
+
+        def rgb(css: str) -> tuple:
+            if css.startswith("#"):
+                return tuple(int(css[j : j + 2], 16) for j in (1, 3, 5))
+            return tuple(float(x) for x in re.findall(r"[\d.]+", css))
+
+        assert contrast(rgb(bg), rgb(fg)) >= 4.5, (i, style)

@@ -56,6 +56,24 @@ def test_site_is_self_contained_with_relative_links(site):
 
 
 @pytest.mark.browser
+def test_front_page_keeps_contrast_and_each_book_links_back_to_it(site):
+    from moatbook.browser import audit, browser, open_page, serve
+
+    with serve(site) as base, browser() as ctx:
+        page = open_page(ctx, f"{base}/index.html", wait_ms=300)
+        found = audit(page, main="body")
+        page.close()
+        assert not found["contrast"], found["contrast"][:10]
+        page = open_page(ctx, f"{base}/xiaomi/chapters/intro.html", wait_ms=0)
+        link = page.locator(".mb-site-link a")
+        assert link.is_visible()  # hidden in a book built alone, shown inside the site
+        link.click()
+        page.wait_for_load_state()
+        assert page.url.rstrip("/").endswith("/index.html") and page.locator("table.mb-ranking").count() == 1
+        page.close()
+
+
+@pytest.mark.browser
 def test_front_page_chart_renders_offline(site):
     from moatbook.browser import browser, serve
 

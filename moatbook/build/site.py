@@ -95,14 +95,35 @@ def build_site(jobs: int = 2, out_root: Path = BUILD_DIR, force: bool = False, l
 # --------------------------------------------------------------------------- the front page
 
 
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def f(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+DARK_TEXT, LIGHT_TEXT = (16, 32, 44), (255, 255, 255)
+
+
 def _cell_colour(score: float | None) -> str:
+    """A heatmap cell: light to dark blue over 0-10, with whichever text colour reads at 4.5:1 or more."""
     if score is None:
-        return "background:#f1f1f1;color:#777"
-    # light to dark blue over 0-10
+        return "background:#f1f1f1;color:#4d5660"
     t = max(0.0, min(1.0, score / 10))
-    r, g, b = (int(240 - 200 * t), int(246 - 160 * t), int(252 - 110 * t))
-    colour = "#fff" if t > 0.62 else "#10202c"
-    return f"background:rgb({r},{g},{b});color:{colour}"
+    bg = (240 - 200 * t, 246 - 160 * t, 252 - 110 * t)
+    while max(contrast(DARK_TEXT, bg), contrast(LIGHT_TEXT, bg)) < 4.5:
+        bg = tuple(c * 0.96 for c in bg)  # mid blues: darken until white text reads
+    text = DARK_TEXT if contrast(DARK_TEXT, bg) >= contrast(LIGHT_TEXT, bg) else LIGHT_TEXT
+    r, g, b = (round(c) for c in bg)
+    return f"background:rgb({r},{g},{b});color:rgb{text}"
 
 
 def front_page(ds, results: list[BrandResult]) -> str:
