@@ -23,9 +23,8 @@ def page(book: Path, name: str) -> BeautifulSoup:
 
 
 INTERNAL = re.compile(
-    r"\bseed\b|\bseeds\b|seed report|figure\(s\)|judgement\(s\)|observation\(s\)|row\(s\)|\(s\)|\bNaN\b|\bNone\b"
-    r"|injected-parameters|output_dir",
-    re.I,
+    r"\b[Ss]eeds?\b|seed report|figure\(s\)|judgement\(s\)|observation\(s\)|row\(s\)|\(s\)|\bNaN\b|\bNone\b"
+    r"|injected-parameters|output_dir"
 )
 
 

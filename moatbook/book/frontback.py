@@ -20,6 +20,13 @@ from .render import (
     table,
 )
 
+STATISTICS = {
+    "slope": "trend (change per year)",
+    "cagr": "growth (% per year)",
+    "volatility": "volatility (spread of the yearly changes)",
+    "drawdown": "largest fall",
+}
+
 
 def _metric_link(metric_id: str, title: str) -> str:
     return f'<a href="{esc(metric_id)}.html">{esc(title)}</a>'
@@ -94,7 +101,9 @@ class Methodology(Book):
                     unit = ind.unit or self.rubric.resolve(ind.source, mid)[1].unit
                     what = f"level, in {unit}"
                 elif ind.kind == "derived":
-                    what = f"{ind.statistic} of {ind.source} over {ind.window_years} years"
+                    stat = STATISTICS.get(ind.statistic, ind.statistic)
+                    source = m.indicators[ind.source].label.replace(" (context)", "")
+                    what = f"{stat} of “{source}” over the latest {ind.window_years} years"
                 else:
                     what = f"judgement, levels {min(ind.levels)}–{max(ind.levels)}"
                 rows.append([esc(ind.label), esc(what), esc(anchors), f"{ind.weight:.0%}", esc(ind.description)])
