@@ -244,8 +244,8 @@ def test_exercises_are_answerable_and_every_change_names_two_values(slug):
         missing = [i.label for i in ch.result.indicators if i.status == "missing"]
         for q, a in items:
             assert q and a
-            for label in missing:
-                assert label not in q, f"{slug}/{metric}: asks about missing '{label}'"
+            for label in missing:  # a missing indicator is named only to say it is missing
+                assert label not in q or "has no usable evidence" in q, f"{slug}/{metric}: asks about '{label}'"
             for before, after in MOVE.findall(a):
                 assert before != after, f"{slug}/{metric}: 'from {before} to {after}'"
             assert " – " not in a and "from – " not in a, f"{slug}/{metric}: an emptied metric in {a}"

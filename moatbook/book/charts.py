@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import altair as alt
 import pandas as pd
 
-from .render import esc, fmt_number, fmt_value
+from .render import esc, fmt_number, fmt_value, plural
 
 # Colours with at least 3:1 contrast on a white page and on the theme's dark page.
 PALETTE = ["#3a7bd5", "#c85a00", "#3f9142", "#d14a47", "#9b5fc0", "#8c6d4f", "#c2539b", "#2f9a94", "#a8871a"]
@@ -106,7 +106,7 @@ class Figure:
         if self.rows:
             data = (
                 '<details class="mb-details mb-fig-data"><summary>The chart as a table '
-                f"({len(self.rows)} rows)</summary>{self._table()}</details>"
+                f"({plural(len(self.rows), 'row')})</summary>{self._table()}</details>"
             )
         return (
             f'<figure class="mb-figure mb-figure-{esc(self.kind)}">'
@@ -431,19 +431,26 @@ def peer_bars(
 def _bars_with_ranges(df: pd.DataFrame, category: str, value: str, order: list[str], x_title: str, tooltip: list):
     """Horizontal bars of ``value`` on a 0-10 scale (a tick at every point) with a low-high rule per bar."""
     y = alt.Y(f"{category}:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
-    x = alt.X(
-        f"{value}:Q",
-        title=x_title,
-        scale=alt.Scale(domain=[0, 10], nice=False, clamp=True),
-        axis=alt.Axis(values=list(range(11)), format="d", labelOverlap=False, labelFontSize=10),
+    bars = (
+        alt.Chart(df).mark_bar(color=ACCENT, opacity=0.55).encode(y=y, x=zero_to_ten(value, x_title), tooltip=tooltip)
     )
-    bars = alt.Chart(df).mark_bar(color=ACCENT, opacity=0.55).encode(y=y, x=x, tooltip=tooltip)
     ranges = (
         alt.Chart(df, name="mbrange")
         .mark_rule(strokeWidth=2.5, color=MUTED)
-        .encode(y=y, x="low:Q", x2="high:Q", tooltip=tooltip)
+        .encode(y=y, x=zero_to_ten("low", x_title), x2="high:Q", tooltip=tooltip)
     )
     return [bars, ranges]
+
+
+def zero_to_ten(field: str, title: str) -> alt.X:
+    """The 0-10 axis of points and sub-scores, with a tick at every point; every layer uses the same one,
+    so Vega keeps the ticks instead of thinning them on a narrow screen."""
+    return alt.X(
+        f"{field}:Q",
+        title=title,
+        scale=alt.Scale(domain=[0, 10], nice=False, clamp=True),
+        axis=alt.Axis(values=list(range(11)), format="d", labelOverlap=False, labelFontSize=10),
+    )
 
 
 def _extremes(df: pd.DataFrame, name: str, value: str) -> tuple[dict, dict]:
@@ -523,7 +530,7 @@ def scores_chart(rows: list[dict], title: str, reference_html: str = "") -> Figu
             .mark_tick(color=REFERENCE, thickness=3, size=22)
             .encode(
                 y=alt.Y("metric:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-                x="reference:Q",
+                x=zero_to_ten("reference", "sub-score (0-10)"),
                 tooltip=[alt.Tooltip("metric:N", title="Metric"), alt.Tooltip("reference:Q", title="Original report")],
             )
         )

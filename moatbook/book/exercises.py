@@ -22,7 +22,7 @@ MAX_EXERCISES = 4
 def exercises(ch) -> list[tuple[str, str]]:
     """Up to four (question, answer) pairs for a :class:`MetricChapter`."""
     items = [x for x in (f(ch) for f in DISCUSSION.get(ch.metric_id, [])) if x]
-    for make in (_judgement, _without_indicator, _next_anchor):
+    for make in (_judgement, _without_indicator, _next_anchor, _fill_a_gap):
         x = make(ch)
         if x:
             items.append(x)
@@ -178,6 +178,84 @@ def _next_anchor(ch):
         )
         return q, answer
     return None
+
+
+def _fill_a_gap(ch):
+    """A missing indicator: how far could one sourced figure (or judgement) on it move the sub-score?"""
+    r = ch.result
+    if r.score is None:
+        return None
+    missing = sorted(
+        (i for i in r.missing if ch.spec.indicators[i.id].kind in ("level", "ordinal")),
+        key=lambda i: (-(ch.spec.indicators[i.id].weight or 0), i.id),
+    )
+    for ind in missing:
+        spec = ch.spec.indicators[ind.id]
+        lo, hi = min(spec.anchors, key=lambda a: a[1]), max(spec.anchors, key=lambda a: a[1])
+        scores = [_with_hypothetical(ch, ind.id, value) for value in (lo[0], hi[0])]
+        if None in scores or fmt_score(scores[0]) == fmt_score(scores[1]):
+            continue
+        what = "judgement" if spec.kind == "ordinal" else "sourced figure"
+        q = (
+            f"<b>{esc(_label(ch, ind.id))}</b> has no usable evidence on {esc(ch.name)}, so its "
+            f"{spec.weight:.0%} weight passed to the other indicators. If you found one {what} for it, how far "
+            "could the sub-score move, and which way would you expect it to go?"
+        )
+        if spec.kind == "ordinal":
+            ends = f"level {fmt_number(lo[0])} and level {fmt_number(hi[0])}"
+        else:
+            ends = f"{fmt_value(lo[0], spec.unit)} and {fmt_value(hi[0], spec.unit)}"
+        answer = (
+            f"Between {fmt_score(min(scores))} and {fmt_score(max(scores))}, against {fmt_score(r.score)} today: "
+            f"those are the sub-scores with the new {what} at {esc(ends)}, the ends of its scale."
+        )
+        return q, answer
+    return None
+
+
+def _with_hypothetical(ch, iid: str, value: float) -> float | None:
+    """The sub-score with one hypothetical, well-sourced, current, worldwide figure or judgement on ``iid``."""
+    from ..data.schema import AssessmentRow, EvidenceRow, Source
+
+    spec = ch.spec.indicators[iid]
+    sources = dict(ch.ds.sources)
+    sources["hypothetical"] = Source.model_construct(
+        source_id="hypothetical", publisher="a new source", title="", url="", accessed="", confidence="high"
+    )
+    evidence = list(ch.ds.evidence.get(ch.slug, []))
+    assessments = list(ch.ds.assessments.get(ch.slug, []))
+    if spec.kind == "ordinal":
+        assessments.append(
+            AssessmentRow.model_construct(
+                company=ch.slug,
+                metric=ch.metric_id,
+                indicator=iid,
+                level=int(value),
+                source_ids=["hypothetical"],
+                rationale="a hypothetical judgement",
+            )
+        )
+    else:
+        newest = max((parse_period(x.period).end for x in evidence), default=2025.0)
+        evidence.append(
+            EvidenceRow.model_construct(
+                company=ch.slug,
+                metric=ch.metric_id,
+                indicator=iid,
+                value=float(value),
+                unit=spec.unit,
+                period=str(int(newest) - 1),
+                market="global",
+                source_id="hypothetical",
+                measure="a hypothetical figure",
+                note="",
+                tracker="",
+                sub_brand="",
+                segment="",
+            )
+        )
+    card = score_company(ch.rubric, ch.slug, evidence, assessments, sources)
+    return card.metrics[ch.metric_id].score
 
 
 def _first_figure(ch):
