@@ -152,7 +152,7 @@ class Book:
             f'<div class="mb-about">{inner}</div>', f"{self.name} · data {self.data_version} · built {self.build_date}"
         )
 
-    def cite_box(self) -> Html:
+    def cite_box(self, heading: bool = True) -> Html:
         """How to cite this book, from the project's CITATION.cff, with this book's title and versions."""
         cff = project.citation()
         authors = project.authors_text(cff)
@@ -173,8 +173,9 @@ class Book:
             "source keep that source's terms."
         )
         html = (
-            '<div class="mb-box mb-cite-box"><p class="mb-cite-head"><b>Cite this book</b></p>'
-            f'<p class="mb-cite-text">{text}</p>'
+            '<div class="mb-box mb-cite-box">'
+            + ('<p class="mb-cite-head"><b>Cite this book</b></p>' if heading else "")
+            + f'<p class="mb-cite-text">{text}</p>'
             f'<details class="mb-details"><summary>BibTeX</summary><pre class="mb-bibtex">{esc(bib)}</pre></details>'
             f'<p class="mb-hint">{esc(licences)}</p></div>'
         )
