@@ -308,3 +308,22 @@ def test_every_heatmap_cell_reads_at_aa_contrast():
             return tuple(float(x) for x in re.findall(r"[\d.]+", css))
 
         assert contrast(rgb(bg), rgb(fg)) >= 4.5, (i, style)
+
+
+def test_repository_and_issue_buttons_come_from_one_address(tmp_path, monkeypatch):
+    import yaml
+
+    from moatbook import project
+    from moatbook.build.pipeline import write_book_config
+
+    monkeypatch.setattr(project, "CONFIG", tmp_path / "config.yml")
+    (tmp_path / "config.yml").write_text("repository:\n  url: ''\n")
+    for url, shown in (("https://github.com/someone/moat-book", True), ("", False)):
+        project.repository_url.cache_clear()
+        monkeypatch.setenv("MOATBOOK_REPOSITORY_URL", url)
+        monkeypatch.setattr(project, "ROOT", tmp_path)  # no git remote here
+        write_book_config(tmp_path, "Acme")
+        config = yaml.safe_load((tmp_path / "_config.yml").read_text())
+        assert config["repository"]["url"] == url
+        assert config["html"]["use_repository_button"] is shown and config["html"]["use_issues_button"] is shown
+    project.repository_url.cache_clear()
