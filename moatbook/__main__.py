@@ -31,18 +31,35 @@ def cmd_validate(args) -> int:
 
 
 def cmd_scores(args) -> int:
-    from .scoring import score_dataset
+    from .scoring.report import analyse
 
     slug = _company_arg(args.company)
     ds = load([slug])
-    card = score_dataset(ds, slug)
+    card = analyse(ds, slug, sensitivity=False).card
     if args.json:
         print(json.dumps(card.to_json(), indent=2))
         return 0
-    print(f"{ds.company(slug).name}: {card.overall} / 100 ({card.band}), range {card.low}-{card.high}")
+    name = ds.company(slug).name
+    if card.overall is None:
+        print(
+            f"{name}: not rated ({card.n_scored} of {len(card.metrics)} metrics scored; "
+            f"{card.min_scored} needed for an overall)"
+        )
+    else:
+        bands = ", ".join(f"{k} {v:.0%}" for k, v in card.band_probabilities.items() if v >= 0.005)
+        print(
+            f"{name}: {card.overall} / 100, 90% interval {card.low}-{card.high}, {card.band} ({bands})"
+            + ("; provisional" if card.status == "provisional" else "")
+        )
     for mid, m in card.metrics.items():
-        score = "  -- " if m.score is None else f"{m.score:4.1f}"
-        print(f"  {mid:26s} {score}  [{m.low}-{m.high}]  n={m.n_evidence:3d}  coverage {m.coverage}")
+        if m.score is None:
+            filled = f"; filled from peers at {m.imputed:.1f}" if m.imputed is not None else ""
+            print(f"  {mid:26s}   --  {m.status}: {m.reason} ({m.n_available} rows on file){filled}")
+            continue
+        print(
+            f"  {mid:26s} {m.score:4.1f}  90% interval {m.low:.1f}-{m.high:.1f}  coverage {m.coverage}  "
+            f"{m.n_evidence} figures and judgements"
+        )
     return 0
 
 

@@ -365,8 +365,11 @@ class Rubric(BaseModel):
     @model_validator(mode="after")
     def _version_in_changelog(self):
         if self.changelog[0].version != self.version:
-            raise _err("changelog", f"the newest changelog entry is '{self.changelog[0].version}', not the "
-                                    f"rubric's version '{self.version}': add an entry for this version first")
+            raise _err(
+                "changelog",
+                f"the newest changelog entry is '{self.changelog[0].version}', not the "
+                f"rubric's version '{self.version}': add an entry for this version first",
+            )
         for p in self.aggregation.pillars.values():
             for m in p.metrics:
                 if m not in self.metrics:

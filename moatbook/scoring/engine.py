@@ -143,6 +143,8 @@ class IndicatorResult:
     rows: frozenset = frozenset()  # identities of the evidence rows behind them
     series: tuple = ()  # the evidence series this indicator rests on, for the cap on any series' share
     family: str = ""
+    low: float | None = None  # 90% interval of the points, filled by the uncertainty analysis
+    high: float | None = None
 
     @property
     def rows_used(self) -> int:
@@ -352,10 +354,7 @@ def _finish(res: IndicatorResult, obs: list[Observation], shown: list[Observatio
         res.status = "low-confidence only"
         res.note = "rests only on low-confidence sources, so it is shown but not scored"
         res.observations = sorted(
-            [
-                Observation(**{**o.__dict__, "weight": 0.0, "excluded": "low-confidence source only"})
-                for o in obs
-            ]
+            [Observation(**{**o.__dict__, "weight": 0.0, "excluded": "low-confidence source only"}) for o in obs]
             + list(shown),
             key=order,
         )
@@ -563,7 +562,9 @@ def score_metric(
     flags = []
     missing = [r for r in results if r.kind != "context" and not r.scored]
     if missing:
-        flags.append("reweighted: no usable evidence for " + ", ".join(f"{r.label.lower()} ({r.status})" for r in missing))
+        flags.append(
+            "reweighted: no usable evidence for " + ", ".join(f"{r.label.lower()} ({r.status})" for r in missing)
+        )
     if len(scored) < rubric.thin_metric_indicators:
         flags.append(f"thin: rests on {len(scored)} scored indicator(s)")
     return MetricResult(

@@ -140,7 +140,11 @@ def consolidate(rows: list[EvidenceRow], units: Indicator, additive: bool, sourc
     for (period, market, publisher), parts in sorted(by_release.items()):
         parts = sorted(parts, key=lambda f: f.sub_brand.lower())
         if len(parts) == 1:
-            out.append(_exclude(parts[0], f"only {parts[0].sub_brand} is given for this release; the brand's total is not known"))
+            out.append(
+                _exclude(
+                    parts[0], f"only {parts[0].sub_brand} is given for this release; the brand's total is not known"
+                )
+            )
             continue
         ids = tuple(dict.fromkeys(s for p in parts for s in p.source_ids))
         names = ", ".join(p.sub_brand for p in parts)
@@ -169,7 +173,7 @@ def duplicate_groups(rows: list[EvidenceRow], sources: dict[str, Source]) -> lis
     """Groups of rows that rule 1 counts as one figure (two or more rows each), for the validator's warnings."""
     groups: dict[tuple, list[EvidenceRow]] = defaultdict(list)
     for r in rows:
-        groups[(r.company, r.metric, r.indicator, r.period, r.market, r.publisher(sources), r.sub_brand, r.segment)].append(
-            r
-        )
+        groups[
+            (r.company, r.metric, r.indicator, r.period, r.market, r.publisher(sources), r.sub_brand, r.segment)
+        ].append(r)
     return [g for _, g in sorted(groups.items()) if len(g) > 1]

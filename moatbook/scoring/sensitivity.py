@@ -178,7 +178,7 @@ def tornado(model: BrandModel, settings: Settings, rubric: Rubric, top: int = 12
         swings.append(Swing(label, f"{bounds[0]:g}{unit}", f"{bounds[1]:g}{unit}", *ends))
 
     # each judgement one level down and up
-    for k, ind in enumerate(model.indicators):
+    for ind in model.indicators:
         if ind.kind != "ordinal":
             continue
         lo_b, hi_b = ind.level_bounds
@@ -196,7 +196,14 @@ def tornado(model: BrandModel, settings: Settings, rubric: Rubric, top: int = 12
                 ends.append(_overall_from(model, v, base_w, settings))
             lvl = int(ind.levels[r])
             what = ind.label.replace(" (judgement)", "")
-            swings.append(Swing(f"Judgement: {what} (level {lvl})", f"level {max(lo_b, lvl - 1)}", f"level {min(hi_b, lvl + 1)}", *ends))
+            swings.append(
+                Swing(
+                    f"Judgement: {what} (level {lvl})",
+                    f"level {max(lo_b, lvl - 1)}",
+                    f"level {min(hi_b, lvl + 1)}",
+                    *ends,
+                )
+            )
 
     # each metric's figures (their own spread, nothing else varied) and each missing metric's draw
     figures_only = Settings(**{**off.__dict__, "sd": settings.sd, "resample": True})

@@ -159,40 +159,29 @@ class Settings:
 # --------------------------------------------------------------------------- compiling a scorecard
 
 
-def compile_card(card: Scorecard, rubric: Rubric, grades_as_missing: frozenset = frozenset()) -> BrandModel:
-    """Arrays for the Monte Carlo from a scorecard; metrics in ``grades_as_missing`` grades are treated as missing."""
+def compile_card(card: Scorecard, rubric: Rubric) -> BrandModel:
+    """Arrays for the Monte Carlo from a scorecard."""
     from .engine import composition, impute
 
-    metric_ids = list(card.metrics)
     indicators: list[IndicatorModel] = []
-    scored = np.zeros(len(metric_ids), dtype=bool)
+    scored = np.zeros(len(card.metrics), dtype=bool)
     pools: list[np.ndarray | None] = []
-    imputed = np.full(len(metric_ids), np.nan)
-    metrics = dict(card.metrics)
+    imputed = np.full(len(card.metrics), np.nan)
+    need = rubric.aggregation.min_imputation_peers
     for mi, (mid, m) in enumerate(card.metrics.items()):
-        if m.score is not None and m.coverage not in grades_as_missing:
+        if m.score is not None:
             scored[mi] = True
             pools.append(None)
             for ind in m.scored_indicators:
                 indicators.append(_compile_indicator(mi, ind, rubric.metrics[mid].indicators[ind.id]))
-        else:
-            pool = np.array(sorted(v for _, v in m.peers), dtype=float)
-            pools.append(pool if len(pool) >= rubric.aggregation.min_imputation_peers else None)
-            imputed[mi] = (
-                m.imputed
-                if m.score is None and m.imputed is not None
-                else impute(list(pool), rubric.aggregation.min_imputation_peers)
-            )
-    if grades_as_missing:
-        metrics = {
-            mid: (_as_missing(m) if m.score is not None and m.coverage in grades_as_missing else m)
-            for mid, m in card.metrics.items()
-        }
-    shares, _, _ = composition(metrics, rubric)
-    families = sorted({i.family for i in indicators if i.family})
+            continue
+        pool = np.array(sorted(v for _, v in m.peers), dtype=float)
+        pools.append(pool if len(pool) >= need else None)
+        imputed[mi] = m.imputed if m.imputed is not None else impute(list(pool), need)
+    shares, _, _ = composition(card.metrics, rubric)
     model = BrandModel(
         slug=card.company,
-        metric_ids=metric_ids,
+        metric_ids=list(card.metrics),
         titles=[m.title for m in card.metrics.values()],
         nominal=np.array([m.weight for m in card.metrics.values()], dtype=float),
         scored=scored,
@@ -200,21 +189,12 @@ def compile_card(card: Scorecard, rubric: Rubric, grades_as_missing: frozenset =
         pools=pools,
         imputed=imputed,
         shares=shares,
-        families=families,
+        families=sorted({i.family for i in indicators if i.family}),
         rated=card.overall is not None,
         grades=[m.coverage for m in card.metrics.values()],
     )
     model.digest = _digest(model)
     return model
-
-
-def _as_missing(m):
-    from copy import copy
-
-    out = copy(m)
-    out.score = None
-    out.value = None
-    return out
 
 
 def _compile_indicator(mi: int, ind, spec) -> IndicatorModel:
@@ -283,7 +263,11 @@ def draw_brand(model: BrandModel, settings: Settings, n: int, rng) -> dict:
     """Inputs of one brand: per metric, its figures' resampling and errors, its judgements' shifts, its imputation."""
     inputs: dict[str, dict] = {}
     for k, ind in enumerate(model.indicators):
-        group = f"judgements:{model.metric_ids[ind.metric]}" if ind.kind == "ordinal" else f"evidence:{model.metric_ids[ind.metric]}"
+        group = (
+            f"judgements:{model.metric_ids[ind.metric]}"
+            if ind.kind == "ordinal"
+            else f"evidence:{model.metric_ids[ind.metric]}"
+        )
         if ind.family:
             group = f"family:{ind.family}"
         g = inputs.setdefault(group, {})
@@ -324,8 +308,13 @@ def _shifts(rng, settings: Settings, n: int, k: int) -> np.ndarray:
 # --------------------------------------------------------------------------- evaluating
 
 
-def subscores(model: BrandModel, shared: dict, inputs: dict, settings: Settings) -> np.ndarray:
-    """Sub-scores (n, M) for drawn inputs; missing metrics drawn from their pools."""
+def subscores(
+    model: BrandModel, shared: dict, inputs: dict, settings: Settings, collect: dict | None = None
+) -> np.ndarray:
+    """Sub-scores (n, M) for drawn inputs; missing metrics drawn from their pools.
+
+    ``collect``, when given, receives each indicator's points per draw, keyed by (metric id, indicator id).
+    """
     n = len(shared["half_life"])
     num = np.zeros((n, model.M))
     den = np.zeros((n, model.M))
@@ -351,6 +340,8 @@ def subscores(model: BrandModel, shared: dict, inputs: dict, settings: Settings)
             else:
                 w = np.ones_like(pts)
         p = (pts * w).sum(axis=1) / w.sum(axis=1)
+        if collect is not None:
+            collect[(model.metric_ids[ind.metric], ind.id)] = p
         num[:, ind.metric] += ind.weight * p
         den[:, ind.metric] += ind.weight
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -378,9 +369,9 @@ def _entry(model: BrandModel, inputs: dict, k: int, ind: IndicatorModel):
     return group[k], None
 
 
-def overall(model: BrandModel, shared: dict, inputs: dict, settings: Settings, values: np.ndarray | None = None):
+def overall(model: BrandModel, shared: dict, inputs: dict, settings: Settings, collect: dict | None = None):
     """Overall scores (n,) and the sub-scores (n, M) they come from."""
-    values = subscores(model, shared, inputs, settings) if values is None else values
+    values = subscores(model, shared, inputs, settings, collect)
     weights = aggregate.cap_weights(shared["weights"], model.shares, settings.cap)
     return aggregate.arithmetic(values, weights), values
 
@@ -405,6 +396,7 @@ class BrandUncertainty:
     metrics: dict[str, Interval]
     band_probabilities: dict[str, float]
     draws: int
+    indicators: dict[tuple[str, str], Interval] = field(default_factory=dict)
     overall_draws: np.ndarray | None = None  # kept for rank probabilities and charts
     metric_draws: np.ndarray | None = None
 
@@ -426,13 +418,17 @@ def simulate(
     if shared is None:
         shared = draw_shared(settings, model.M, model.nominal, n, _rng(settings.seed, "shared"))
     inputs = draw_brand(model, settings, n, _rng(settings.seed, "brand", model.digest))
-    total, values = overall(model, shared, inputs, settings)
+    per_indicator: dict = {}
+    total, values = overall(model, shared, inputs, settings, per_indicator)
     metrics = {mid: _interval(values[:, i], settings.interval) for i, mid in enumerate(model.metric_ids)}
+    indicators = {k: _interval(v, settings.interval) for k, v in per_indicator.items()}
     if not model.rated:
-        return BrandUncertainty(model.slug, None, metrics, {}, n, None, values)
+        return BrandUncertainty(model.slug, None, metrics, {}, n, indicators, None, values)
     idx = aggregate.band_index(total, settings.bands)
     bands = {name: float(np.mean(idx == i)) for i, name in enumerate(settings.band_names)}
-    return BrandUncertainty(model.slug, _interval(total, settings.interval), metrics, bands, n, total, values)
+    return BrandUncertainty(
+        model.slug, _interval(total, settings.interval), metrics, bands, n, indicators, total, values
+    )
 
 
 def apply(card: Scorecard, result: BrandUncertainty) -> Scorecard:
@@ -441,6 +437,10 @@ def apply(card: Scorecard, result: BrandUncertainty) -> Scorecard:
         iv = result.metrics[mid].rounded()
         if m.score is not None or m.imputed is not None:
             m.low, m.high, m.median = iv.low, iv.high, iv.median
+        for ind in m.scored_indicators:
+            ivi = result.indicators.get((mid, ind.id))
+            if ivi is not None:
+                ind.low, ind.high = round(ivi.low, 2), round(ivi.high, 2)
     if result.overall is not None:
         iv = result.overall.rounded()
         card.low, card.high, card.median = iv.low, iv.high, iv.median
@@ -475,19 +475,30 @@ class Comparison:
         return float(sum((i + 1) * p for i, p in enumerate(self.rank_probabilities[slug])))
 
 
-def compare(cards: dict[str, Scorecard], rubric: Rubric, settings: Settings | None = None) -> Comparison:
+def simulate_all(cards: dict[str, Scorecard], rubric: Rubric, settings: Settings) -> dict[str, BrandUncertainty]:
+    """The Monte Carlo for several brands with one shared set of weight and parameter draws."""
+    models = {s: compile_card(c, rubric) for s, c in cards.items()}
+    first = next(iter(models.values()), None)
+    if first is None:
+        return {}
+    shared = draw_shared(settings, first.M, first.nominal, settings.draws, _rng(settings.seed, "shared"))
+    return {s: simulate(m, settings, shared) for s, m in models.items()}
+
+
+def compare(
+    cards: dict[str, Scorecard],
+    rubric: Rubric,
+    settings: Settings | None = None,
+    results: dict[str, BrandUncertainty] | None = None,
+) -> Comparison:
     """Rank probabilities for the rated brands among ``cards`` (slug -> scorecard)."""
     settings = settings or Settings.from_rubric(rubric)
     rated = sorted(s for s, c in cards.items() if c.overall is not None)
-    models = {s: compile_card(cards[s], rubric) for s in rated}
-    no_d = {s: compile_card(cards[s], rubric, frozenset({"D"})) for s in rated}
-    n = settings.draws
-    first = next(iter(models.values()), None)
-    if first is None:
+    if not rated:
         return Comparison([], {}, {}, {}, {}, {}, rubric.claims.rank_probability)
-    shared = draw_shared(settings, first.M, first.nominal, n, _rng(settings.seed, "shared"))
-    totals = {s: simulate(models[s], settings, shared, n) for s in rated}
-    totals_no_d = {s: simulate(no_d[s], settings, shared, n) for s in rated}
+    results = results or simulate_all({s: cards[s] for s in rated}, rubric, settings)
+    totals = {s: results[s] for s in rated}
+    totals_no_d = simulate_all({s: _without(cards[s], "D") for s in rated}, rubric, settings)
     matrix = np.array([totals[s].overall_draws for s in rated])  # (B, n)
     # rank 1 is the highest overall; ties share the better rank's probability evenly by random order
     order = np.argsort(-matrix + _tiebreak(matrix, settings), axis=0)
@@ -509,6 +520,22 @@ def compare(cards: dict[str, Scorecard], rubric: Rubric, settings: Settings | No
         {s: totals[s].overall for s in rated},
         rubric.claims.rank_probability,
     )
+
+
+def _without(card: Scorecard, grade: str) -> Scorecard:
+    """A copy of the scorecard whose sub-scores of ``grade`` are treated as missing (drawn from the peers)."""
+    from copy import copy
+
+    out = copy(card)
+    out.metrics = {}
+    for mid, m in card.metrics.items():
+        if m.score is not None and m.coverage == grade:
+            m = copy(m)
+            m.score = None
+            m.value = None
+            m.imputed = None
+        out.metrics[mid] = m
+    return out
 
 
 def _p_above(a: np.ndarray, b: np.ndarray) -> float:
