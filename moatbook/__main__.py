@@ -27,7 +27,44 @@ def cmd_validate(args) -> int:
         f"data OK: {len(ds.evidence)} companies, {n_ev} evidence rows, {n_as} judgements, "
         f"{len(ds.sources)} sources (data version {ds.version()})"
     )
+    for line in duplicate_warnings(ds):
+        print(line)
     return 0
+
+
+def duplicate_warnings(ds, shown: int = 8) -> list[str]:
+    """Warnings (not errors) about likely duplicates: rows that count as one figure, pages under two ids."""
+    from collections import defaultdict
+
+    from .scoring.figures import duplicate_groups
+
+    out = []
+    groups = [g for rows in ds.evidence.values() for g in duplicate_groups(rows, ds.sources)]
+    if groups:
+        out.append(
+            f"warning: {len(groups)} group(s) of rows give one publisher's figure for the same indicator, period "
+            "and market more than once; each group counts as one figure (check they are reprints, not different "
+            "measures that need a sub_brand or segment):"
+        )
+        for g in groups[:shown]:
+            r = g[0]
+            values = ", ".join(f"{x.value:g} ({x.source_id})" for x in g)
+            out.append(
+                f"  data/evidence/{r.company}.csv: {r.metric}/{r.indicator} {r.period} {r.market} "
+                f"{r.publisher(ds.sources)}: {values}"
+            )
+        if len(groups) > shown:
+            out.append(f"  ... and {len(groups) - shown} more")
+    by_url = defaultdict(list)
+    for s in ds.sources.values():
+        by_url[s.url.rstrip("/")].append(s.source_id)
+    twice = [ids for ids in by_url.values() if len(ids) > 1]
+    if twice:
+        out.append(f"warning: {len(twice)} page(s) carry two or more source ids (one page, one id):")
+        out += [f"  {', '.join(sorted(ids))}" for ids in twice[:shown]]
+        if len(twice) > shown:
+            out.append(f"  ... and {len(twice) - shown} more")
+    return out
 
 
 def cmd_scores(args) -> int:
