@@ -27,22 +27,76 @@ def cmd_validate(args) -> int:
         f"data OK: {len(ds.evidence)} companies, {n_ev} evidence rows, {n_as} judgements, "
         f"{len(ds.sources)} sources (data version {ds.version()})"
     )
+    for line in duplicate_warnings(ds):
+        print(line)
     return 0
 
 
+def duplicate_warnings(ds, shown: int = 8) -> list[str]:
+    """Warnings (not errors) about likely duplicates: rows that count as one figure, pages under two ids."""
+    from collections import defaultdict
+
+    from .scoring.figures import duplicate_groups
+
+    out = []
+    groups = [g for rows in ds.evidence.values() for g in duplicate_groups(rows, ds.sources)]
+    if groups:
+        out.append(
+            f"warning: {len(groups)} group(s) of rows give one publisher's figure for the same indicator, period "
+            "and market more than once; each group counts as one figure (check they are reprints, not different "
+            "measures that need a sub_brand or segment):"
+        )
+        for g in groups[:shown]:
+            r = g[0]
+            values = ", ".join(f"{x.value:g} ({x.source_id})" for x in g)
+            out.append(
+                f"  data/evidence/{r.company}.csv: {r.metric}/{r.indicator} {r.period} {r.market} "
+                f"{r.publisher(ds.sources)}: {values}"
+            )
+        if len(groups) > shown:
+            out.append(f"  ... and {len(groups) - shown} more")
+    by_url = defaultdict(list)
+    for s in ds.sources.values():
+        by_url[s.url.rstrip("/")].append(s.source_id)
+    twice = [ids for ids in by_url.values() if len(ids) > 1]
+    if twice:
+        out.append(f"warning: {len(twice)} page(s) carry two or more source ids (one page, one id):")
+        out += [f"  {', '.join(sorted(ids))}" for ids in twice[:shown]]
+        if len(twice) > shown:
+            out.append(f"  ... and {len(twice) - shown} more")
+    return out
+
+
 def cmd_scores(args) -> int:
-    from .scoring import score_dataset
+    from .scoring.report import analyse
 
     slug = _company_arg(args.company)
     ds = load([slug])
-    card = score_dataset(ds, slug)
+    card = analyse(ds, slug, sensitivity=False).card
     if args.json:
         print(json.dumps(card.to_json(), indent=2))
         return 0
-    print(f"{ds.company(slug).name}: {card.overall} / 100 ({card.band}), range {card.low}-{card.high}")
+    name = ds.company(slug).name
+    if card.overall is None:
+        print(
+            f"{name}: not rated ({card.n_scored} of {len(card.metrics)} metrics scored; "
+            f"{card.min_scored} needed for an overall)"
+        )
+    else:
+        bands = ", ".join(f"{k} {v:.0%}" for k, v in card.band_probabilities.items() if v >= 0.005)
+        print(
+            f"{name}: {card.overall} / 100, 90% interval {card.low}-{card.high}, {card.band} ({bands})"
+            + ("; provisional" if card.status == "provisional" else "")
+        )
     for mid, m in card.metrics.items():
-        score = "  -- " if m.score is None else f"{m.score:4.1f}"
-        print(f"  {mid:26s} {score}  [{m.low}-{m.high}]  n={m.n_evidence:3d}  coverage {m.coverage}")
+        if m.score is None:
+            filled = f"; filled from peers at {m.imputed:.1f}" if m.imputed is not None else ""
+            print(f"  {mid:26s}   --  {m.status}: {m.reason} ({m.n_available} rows on file){filled}")
+            continue
+        print(
+            f"  {mid:26s} {m.score:4.1f}  90% interval {m.low:.1f}-{m.high:.1f}  coverage {m.coverage}  "
+            f"{m.n_evidence} figures and judgements"
+        )
     return 0
 
 

@@ -231,3 +231,39 @@ def test_every_problem_is_reported_at_once(data_dir, good_row):
     append_row(data_dir / "evidence" / "acme.csv", {**good_row, "period": "soon"})
     messages = errors_for(data_dir)
     assert len(messages) >= 2
+
+
+def test_validate_warns_about_reprints_and_pages_under_two_ids(data_dir, good_row):
+    from moatbook.__main__ import duplicate_warnings
+    from tests.conftest import append_row
+
+    append_row(
+        data_dir / "sources" / "fixture.csv",
+        dict(
+            source_id="fx-survey-copy",
+            publisher="Survey House",
+            title="The same survey again",
+            url="https://example.org/survey-copy",
+            accessed="2026-11-30",
+            confidence="medium",
+        ),
+    )
+    with (data_dir / "sources" / "fixture.csv").open() as fh:
+        url = next(line.split(",")[4] for line in fh if line.startswith("fx-survey,"))
+    append_row(
+        data_dir / "sources" / "fixture.csv",
+        dict(
+            source_id="fx-survey-again",
+            publisher="Fictional Survey",
+            title="Same page",
+            url=url,
+            accessed="2026-11-30",
+            confidence="high",
+        ),
+    )
+    append_row(data_dir / "evidence" / "acme.csv", good_row)
+    append_row(data_dir / "evidence" / "acme.csv", {**good_row, "source_id": "fx-survey-copy", "measure": "reprint"})
+    lines = duplicate_warnings(load(["acme"], data_dir=data_dir))
+    text = "\n".join(lines)
+    assert "group(s) of rows give one publisher's figure" in text and "fx-survey-copy" in text
+    assert "fx-survey, fx-survey-again" in text

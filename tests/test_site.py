@@ -100,8 +100,8 @@ def test_new_company_builds_a_book_that_names_its_gaps(tmp_path, monkeypatch):
     )
     (data / "evidence" / "acme-mobile.csv").write_text(
         (data / "evidence" / "acme-mobile.csv").read_text()
-        + "acme-mobile,net_promoter_score,nps,30,score -100..100,2024,global,acme-test-page,a test NPS,fictional\n"
-        + "acme-mobile,price_premium,asp_usd,250,USD,2024,global,acme-test-page,a test ASP,fictional\n"
+        + "acme-mobile,net_promoter_score,nps,30,score -100..100,2024,global,acme-test-page,a test NPS,fictional,,,\n"
+        + "acme-mobile,price_premium,asp_usd,250,USD,2024,global,acme-test-page,a test ASP,fictional,,,\n"
     )
     lines = []
     report = build_book("acme-mobile", out_root=tmp_path / "build", log=lines.append)
@@ -112,12 +112,18 @@ def test_new_company_builds_a_book_that_names_its_gaps(tmp_path, monkeypatch):
         "score": None,
         "low": None,
         "high": None,
+        "median": None,
         "n_evidence": 0,
         "coverage": "none",
+        "status": "no evidence",
+        "weight": 0.0,
+        "imputed": None,
     }
-    assert any("no evidence yet for: customer_retention" in line for line in lines)
+    assert scores["overall"] is None and scores["status"] == "not rated"  # 2 of 11 metrics scored
+    assert any("not scored: customer_retention" in line for line in lines)
+    assert any("not rated" in line for line in lines)
     card = (tmp_path / "build" / "acme-mobile" / "html" / "chapters" / "scorecard.html").read_text()
-    assert card.count("no scored evidence; left out of the overall") == 9
+    assert card.count("No figure or judgement on file for any scored indicator.") == 9
 
 
 def test_new_company_refuses_an_existing_slug(tmp_path):

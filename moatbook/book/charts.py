@@ -42,7 +42,7 @@ FREQUENCY = {"year": "year", "half": "half-year", "quarter": "quarter", "month":
 LABEL_LIMIT = 150  # category labels (indicator and metric names) longer than this are cut with "…"
 HEIGHT = 260
 # The theme's system font stack: Vega measures labels with it, so what it lays out is what the page draws.
-FONT = '-apple-system, BlinkMacSystemFont, "Segoe UI", "Helvetica Neue", Arial, sans-serif'
+FONT = 'system-ui, BlinkMacSystemFont, "Segoe UI", "Helvetica Neue", Arial, sans-serif'
 
 
 # --------------------------------------------------------------------------- the figure
@@ -467,8 +467,8 @@ def points_chart(rows: list[dict], title: str, sources_html: str = "") -> Figure
     tooltip = [
         alt.Tooltip("indicator:N", title="Indicator"),
         alt.Tooltip("points:Q", title="Points", format=".1f"),
-        alt.Tooltip("low:Q", title="Low", format=".1f"),
-        alt.Tooltip("high:Q", title="High", format=".1f"),
+        alt.Tooltip("low:Q", title="90% interval from", format=".1f"),
+        alt.Tooltip("high:Q", title="90% interval to", format=".1f"),
         alt.Tooltip("weight:Q", title="Weight", format=".0%"),
     ]
     layers = _bars_with_ranges(df, "indicator", "points", list(df["indicator"]), "points (0-10)", tooltip)
@@ -482,7 +482,7 @@ def points_chart(rows: list[dict], title: str, sources_html: str = "") -> Figure
         )
     legend = [
         (swatch("bar", ACCENT), "points of the indicator, 0-10"),
-        (swatch("range", MUTED), "its range: lowest to highest points among recent figures"),
+        (swatch("range", MUTED), "its 90% interval"),
     ]
     body = [
         [esc(r["indicator"]), f"{r['points']:.1f}", f"{r['low']:.1f}–{r['high']:.1f}", f"{r['weight']:.0%}"]
@@ -495,7 +495,7 @@ def points_chart(rows: list[dict], title: str, sources_html: str = "") -> Figure
         f"Bar chart of points per indicator: {title}. {takeaway}",
         sources_html=sources_html,
         legend=legend,
-        headers=["Indicator", "Points (0-10)", "Range", "Weight in the sub-score"],
+        headers=["Indicator", "Points (0-10)", "90% interval", "Weight in the sub-score"],
         rows=body,
         numeric={1, 2, 3},
         kind="points",
@@ -517,8 +517,8 @@ def scores_chart(rows: list[dict], title: str, reference_html: str = "") -> Figu
     tooltip = [
         alt.Tooltip("metric:N", title="Metric"),
         alt.Tooltip("score:Q", title="Sub-score", format=".1f"),
-        alt.Tooltip("low:Q", title="Low", format=".1f"),
-        alt.Tooltip("high:Q", title="High", format=".1f"),
+        alt.Tooltip("low:Q", title="90% interval from", format=".1f"),
+        alt.Tooltip("high:Q", title="90% interval to", format=".1f"),
         alt.Tooltip("coverage:N", title="Coverage grade"),
     ]
     layers = _bars_with_ranges(scored, "metric", "score", order, "sub-score (0-10)", tooltip)
@@ -545,7 +545,7 @@ def scores_chart(rows: list[dict], title: str, reference_html: str = "") -> Figu
         takeaway = "No metric has scored evidence yet."
     legend = [
         (swatch("bar", ACCENT), "sub-score, 0-10"),
-        (swatch("range", MUTED), "its range"),
+        (swatch("range", MUTED), "its 90% interval"),
     ]
     if has_ref:
         legend.append((swatch("tick", REFERENCE), f"the score {reference_html} gave"))
@@ -560,7 +560,9 @@ def scores_chart(rows: list[dict], title: str, reference_html: str = "") -> Figu
         if has_ref:
             cells.append("–" if r.get("reference") is None else fmt_number(r["reference"]))
         body.append(cells)
-    headers = ["Metric", "Sub-score (0-10)", "Range", "Coverage grade"] + (["Original report"] if has_ref else [])
+    headers = ["Metric", "Sub-score (0-10)", "90% interval", "Coverage grade"] + (
+        ["Original report"] if has_ref else []
+    )
     return Figure(
         chart,
         title,

@@ -66,6 +66,7 @@ def _rescore(ch, evidence=None, assessments=None):
         ch.ds.evidence.get(ch.slug, []) if evidence is None else evidence,
         ch.ds.assessments.get(ch.slug, []) if assessments is None else assessments,
         ch.ds.sources,
+        ch._peer_scores(),
     )
 
 
@@ -254,7 +255,7 @@ def _with_hypothetical(ch, iid: str, value: float) -> float | None:
                 segment="",
             )
         )
-    card = score_company(ch.rubric, ch.slug, evidence, assessments, sources)
+    card = score_company(ch.rubric, ch.slug, evidence, assessments, sources, ch._peer_scores())
     return card.metrics[ch.metric_id].score
 
 
@@ -438,7 +439,7 @@ def _key_market(ch):
         return None
     by_market = defaultdict(list)
     for o in key.observations:
-        if o.weight > 0:
+        if o.counts:
             by_market[o.market].append(o)
     best = max(by_market, key=lambda m: (max(o.value for o in by_market[m]), m))
     top = max(by_market[best], key=lambda o: (parse_period(o.period).mid, o.value))
@@ -514,7 +515,7 @@ def _advocacy(ch):
         f"brand as their next phone. Does {esc(ch.name)}'s advocacy stay among its own customers and in one "
         "market, or does it travel?"
     )
-    markets = sorted({o.market for o in nxt.observations if o.weight > 0})
+    markets = sorted({o.market for o in nxt.observations if o.counts})
     answer = (
         f"Fan culture is judged at level {fmt_number(culture.value, 1)} ({culture.points:.1f} points); buyers "
         f"naming it as their next choice stand at {esc(_as_scored(nxt))} as scored ({nxt.points:.1f} points), "

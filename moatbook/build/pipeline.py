@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from ..book.results import prepare as prepare_analysis
 from ..data import DataError, load
 from ..paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug
 from ..project import repository_url
@@ -340,7 +341,13 @@ def _check_scores(stage: Path) -> None:
 def _log_scores(path: Path, company: str, log) -> None:
     """One line of scores, and the metrics still lacking evidence, so a half-filled brand sees its gaps."""
     scores = json.loads(path.read_text())
-    overall = "not scored" if scores["overall"] is None else f"{scores['overall']:.1f} / 100 ({scores['band']})"
+    if scores["overall"] is None:
+        overall = "not rated"
+    else:
+        overall = (
+            f"{scores['overall']:.1f} / 100 (90% interval {scores['low']:.1f}-{scores['high']:.1f}, "
+            f"{scores['band']}{', provisional' if scores['status'] == 'provisional' else ''})"
+        )
     missing = [m for m, v in scores["metrics"].items() if v["score"] is None]
     thin = [m for m, v in scores["metrics"].items() if v["coverage"] in ("C", "D")]
     log(
@@ -348,7 +355,7 @@ def _log_scores(path: Path, company: str, log) -> None:
         f"{len(scores['metrics']) - len(missing)} of {len(scores['metrics'])} metrics scored"
     )
     if missing:
-        log(f"[{company}] no evidence yet for: {', '.join(missing)}")
+        log(f"[{company}] not scored: {', '.join(missing)}")
     if thin:
         log(f"[{company}] thin evidence (coverage C or D) for: {', '.join(thin)}")
 
@@ -385,6 +392,11 @@ def build_book(
         missing = [str(s) for s in sources if not s.exists()]
         if missing:
             raise BuildError(f"chapter file(s) listed in _toc.yml are missing: {', '.join(missing)}")
+
+        t0 = time.perf_counter()
+        log(f"[{company}] scoring the brand and its peers, with intervals and sensitivity")
+        prepare_analysis(company)
+        report.timings["analysis"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         log(f"[{company}] executing {len(sources)} chapters on {jobs} worker(s)")

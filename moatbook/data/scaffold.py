@@ -50,7 +50,21 @@ def new_company(slug: str, name: str, root: Path | None = None) -> list[Path]:
     # the CSV column order people expect (the model validates 'unit' before 'value')
     _header(
         files["evidence"],
-        ["company", "metric", "indicator", "value", "unit", "period", "market", "source_id", "measure", "note"],
+        [
+            "company",
+            "metric",
+            "indicator",
+            "value",
+            "unit",
+            "period",
+            "market",
+            "source_id",
+            "measure",
+            "note",
+            "tracker",
+            "sub_brand",
+            "segment",
+        ],
     )
     _header(files["assessments"], list(AssessmentRow.model_fields))
     _header(files["sources"], list(Source.model_fields))
