@@ -166,14 +166,13 @@ def screenshot(
 ) -> list[Path]:
     """Screenshot a page; with ``sections`` also each top-level section, readable at full size."""
     page = open_page(ctx, url, width=width, dark=dark, print_media=print_media)
-    page.screenshot(path=str(path), full_page=full_page)
     shots = [path]
-    if sections:
-        page.wait_for_timeout(800)  # charts sized to their container redraw after the full-page capture
+    if sections:  # before the full-page capture, which resizes the window and so redraws the charts
         for i, sec in enumerate(page.locator("main section section").all()):
             part = path.with_name(f"{path.stem}-s{i:02d}.png")
             sec.screenshot(path=str(part))
             shots.append(part)
+    page.screenshot(path=str(path), full_page=full_page)
     page.close()
     return shots
 
