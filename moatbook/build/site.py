@@ -224,7 +224,7 @@ score out of 100. Each brand has its own book with the evidence, the arithmetic 
 
 <h2>Ranking</h2>
 {ranking}
-<div id="overall-chart"></div>
+<div id="overall-chart" role="img" aria-label="{esc(_overall_chart_label(chart_rows))}"></div>
 
 <h2>The eleven sub-scores</h2>
 <p>Each cell is a sub-score out of 10 with its 90% interval and its coverage grade ({grades}). A dash means
@@ -287,4 +287,12 @@ def _overall_chart_spec(rows: list[dict], rubric) -> dict:
         ],
     )
     rules = base.mark_rule(color="#1d2a33", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
-    return alt.layer(bars, rules).properties(width=560, height=30 * max(1, len(df))).to_dict()
+    chart = alt.layer(bars, rules).properties(width="container", height=30 * max(1, len(df)))
+    # sized to its container, with the band legend under it, so nothing is clipped on a phone
+    return chart.configure_legend(orient="bottom", columns=3, labelLimit=160).to_dict()
+
+
+def _overall_chart_label(rows: list[dict]) -> str:
+    """The chart's accessible name: what it shows, and every brand's overall."""
+    scores = "; ".join(f"{r['brand']} {r['overall']:.1f}" for r in rows)
+    return f"Bar chart of each brand's overall score out of 100 with its 90% interval: {scores}."
