@@ -231,11 +231,13 @@ AUDIT_JS = r"""(opts) => {
     const box = (div.closest('.mb-chart') || div.parentElement).getBoundingClientRect();
     const svg = div.querySelector('svg, canvas');
     const s = svg ? svg.getBoundingClientRect() : null;
-    const host = div.closest('[role="img"][aria-label]');
+    // the name a screen reader announces: the figure's wrapper (role img), else the chart container's own
+    const host = div.closest('[role="img"][aria-label]') || (div.getAttribute('aria-label') ? div : null);
     out.charts.push({
       id: div.id, rendered: !!svg, container: Math.round(box.width), width: s ? Math.round(s.width) : 0,
       right: s ? Math.round(s.right) : 0, containerRight: Math.round(box.right), mainRight: Math.round(mainBox.right),
       name: (host && host.getAttribute('aria-label')) || (svg && svg.getAttribute('aria-label')) || '',
+      embedName: div.getAttribute('aria-label') || '',
     });
   });
   const seen = new Set();

@@ -23,6 +23,7 @@ ALIASES = {
     "sub-score rating": "rating",
     "weight in the sub-score": "weight",
     "figures behind it": "figure",
+    "90% interval": "interval",
 }
 
 _TH = re.compile(r"<th(?P<attrs>(?:\s[^>]*)?)>(?P<inner>.*?)</th>", re.S)

@@ -289,7 +289,9 @@ def _overall_chart_spec(rows: list[dict], rubric) -> dict:
     rules = base.mark_rule(color="#1d2a33", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
     chart = alt.layer(bars, rules).properties(width="container", height=30 * max(1, len(df)))
     # sized to its container, with the band legend under it, so nothing is clipped on a phone
-    return chart.configure_legend(orient="bottom", columns=3, labelLimit=160).to_dict()
+    spec = chart.configure_legend(orient="bottom", columns=3, labelLimit=160).to_dict()
+    spec["description"] = _overall_chart_label(rows)  # vega-embed names the chart with it
+    return spec
 
 
 def _overall_chart_label(rows: list[dict]) -> str:
