@@ -153,23 +153,14 @@ def test_judgement_on_a_level_indicator(data_dir):
 
 
 def test_bad_source_rows(data_dir):
-    path = data_dir / "sources" / "fixture.csv"
+    path = data_dir / "sources.csv"
     row = append_row(
         path,
         dict(source_id="Bad Id", publisher="X", title="Y", url="ftp://x", accessed="2026-13-01", confidence="certain"),
     )
     messages = errors_for(data_dir)
     for column in ("source_id", "url", "accessed", "confidence"):
-        assert any(f"sources/fixture.csv, row {row}, column '{column}'" in m for m in messages), (column, messages)
-
-
-def test_duplicate_source_id_across_files(data_dir):
-    (data_dir / "sources" / "more.csv").write_text(
-        "source_id,publisher,title,via,url,published,accessed,confidence,seed_citation\n"
-        "fx-survey,Other,Other title,,https://example.org/other,,2026-11-24,high,\n"
-    )
-    message = only(errors_for(data_dir), "already used")
-    assert "sources/more.csv, row 2, column 'source_id'" in message
+        assert any(f"sources.csv, row {row}, column '{column}'" in m for m in messages), (column, messages)
 
 
 def test_unknown_peer_in_companies(data_dir):

@@ -76,8 +76,8 @@ def test_new_company_builds_a_book_that_names_its_gaps(tmp_path, monkeypatch):
     shutil.copytree(DATA_DIR, data)
     monkeypatch.setenv("MOATBOOK_DATA_DIR", str(data))
     new_company("acme-mobile", "Acme Mobile", root=data)
-    (data / "sources" / "acme-mobile.csv").write_text(
-        (data / "sources" / "acme-mobile.csv").read_text()
+    (data / "sources.csv").write_text(
+        (data / "sources.csv").read_text()
         + "acme-test-page,Acme Mobile,Fictional results page for a test,,https://example.org/acme,2024,2026-11-24,high,\n"
     )
     (data / "evidence" / "acme-mobile.csv").write_text(

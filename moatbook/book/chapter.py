@@ -321,7 +321,7 @@ class MetricChapter(Book):
                     dict(
                         t=_period_mid(r.period),
                         value=r.value,
-                        tracker=s.publisher,
+                        tracker=r.publisher(self.ds.sources),
                         period=r.period,
                         market=r.market,
                         source=s.title,
@@ -674,7 +674,7 @@ class MetricChapter(Book):
             groups[(r.metric, r.indicator, r.period, r.market, r.unit)].append(r)
         out = []
         for (mid, iid, period, market, unit), rows in sorted(groups.items()):
-            pubs = {self.ds.sources[r.source_id].publisher for r in rows}
+            pubs = {r.publisher(self.ds.sources) for r in rows}
             values = [r.value for r in rows]
             if len(pubs) < 2 or max(values) == min(values):
                 continue
@@ -683,7 +683,7 @@ class MetricChapter(Book):
             if spread / scale < 0.05:
                 continue
             listing = "; ".join(
-                f"{fmt_value(r.value, unit)} ({self.ds.sources[r.source_id].publisher})"
+                f"{fmt_value(r.value, unit)} ({r.publisher(self.ds.sources)})"
                 for r in sorted(rows, key=lambda r: (r.value, r.source_id))
             )
             out.append(

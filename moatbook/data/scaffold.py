@@ -7,12 +7,13 @@ from pathlib import Path
 
 from ..paths import check_slug, data_dir
 from .loading import known_companies
-from .schema import AssessmentRow, Source
+from .schema import AssessmentRow
 
 CHECKLIST = """\
 New brand '{slug}' ({name}) created. Files to fill in:
   {companies}   one new row: set peers (slugs separated by ';'), home_market, summary
-  {sources}   one row per page you read (publisher, title, url, accessed, confidence)
+  {sources}   the source registry: one row per page you read (publisher, title, url, accessed,
+      confidence); search it first, a page already registered keeps its id
   {evidence}   one row per figure (metric, indicator, value, unit, period, market, source_id, measure)
   {assessments}   judgements on ordinal indicators (level 0-4, source_ids, rationale)
 
@@ -42,7 +43,6 @@ def new_company(slug: str, name: str, root: Path | None = None) -> list[Path]:
     files = {
         "evidence": root / "evidence" / f"{slug}.csv",
         "assessments": root / "assessments" / f"{slug}.csv",
-        "sources": root / "sources" / f"{slug}.csv",
     }
     for path in files.values():
         if path.exists():
@@ -53,8 +53,8 @@ def new_company(slug: str, name: str, root: Path | None = None) -> list[Path]:
         ["company", "metric", "indicator", "value", "unit", "period", "market", "source_id", "measure", "note"],
     )
     _header(files["assessments"], list(AssessmentRow.model_fields))
-    _header(files["sources"], list(Source.model_fields))
     companies = root / "companies.csv"
+    registry = root / "sources.csv"
     with companies.open("a", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerow(
             [slug, name.strip(), "brand", "", "global", f"{name.strip()}: add a one-line summary in your own words."]
@@ -67,6 +67,7 @@ def new_company(slug: str, name: str, root: Path | None = None) -> list[Path]:
             companies=str(companies.relative_to(root.parent))
             if companies.is_relative_to(root.parent)
             else str(companies),
+            sources=str(registry.relative_to(root.parent)) if registry.is_relative_to(root.parent) else str(registry),
             **rel,
         )
     )

@@ -374,7 +374,7 @@ class Company(BaseModel):
 
 
 class Source(BaseModel):
-    """A row of ``sources/*.csv``."""
+    """A row of ``sources.csv``, the source registry: one page."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     source_id: str = Field(description="short unique id")
@@ -460,7 +460,7 @@ class EvidenceRow(BaseModel):
     value: float = Field(description="the figure, a plain number")
     period: str = Field(description="YYYY, YYYYQn, YYYYHn, YYYY-MM or a range A..B")
     market: str = Field(description="market from the rubric's markets list")
-    source_id: str = Field(description="source_id in sources/")
+    source_id: str = Field(description="source_id in sources.csv")
     measure: str = Field(min_length=3, description="what exactly was measured, in our words")
     note: str = Field(default="", description="a short caveat in our words")
     tracker: str = Field(default="", description="whose figure it is, when not the source's publisher")
@@ -559,7 +559,10 @@ class EvidenceRow(BaseModel):
     def _v_source(cls, v: str, info: ValidationInfo) -> str:
         sources = _ctx(info).get("sources")
         if sources is not None and v not in sources:
-            raise _err("unknown_source", f"unknown source id '{v}' (not in data/sources/)")
+            raise _err(
+                "unknown_source",
+                f"unknown source id '{v}' (not in the source registry sources.csv: register the page there first)",
+            )
         return v
 
     @property
@@ -621,7 +624,10 @@ class AssessmentRow(BaseModel):
         sources = _ctx(info).get("sources")
         for s in v:
             if sources is not None and s not in sources:
-                raise _err("unknown_source", f"unknown source id '{s}' (not in data/sources/)")
+                raise _err(
+                    "unknown_source",
+                    f"unknown source id '{s}' (not in the source registry sources.csv: register the page there first)",
+                )
         return v
 
 

@@ -268,8 +268,7 @@ def score_derived(
     by_tracker: dict[str, dict[float, list[tuple[float, str, bool]]]] = defaultdict(lambda: defaultdict(list))
     all_times = []
     for r in rows:
-        src = sources.get(r.source_id)
-        tracker = src.publisher if src else r.source_id
+        tracker = r.publisher(sources)
         t = parse_period(r.period).mid
         all_times.append(t)
         by_tracker[tracker][t].append((r.value, r.source_id, _is_low([r.source_id], sources), r.key))
