@@ -32,17 +32,39 @@ def cmd_validate(args) -> int:
 
 def cmd_scores(args) -> int:
     from .scoring import score_dataset
+    from .scoring.gaps import card_gaps, scores_json
 
     slug = _company_arg(args.company)
     ds = load([slug])
     card = score_dataset(ds, slug)
+    evidence, judgements = ds.evidence.get(slug, []), ds.assessments.get(slug, [])
     if args.json:
-        print(json.dumps(card.to_json(), indent=2))
+        print(json.dumps(scores_json(ds.rubric, card, evidence, judgements), indent=2))
         return 0
-    print(f"{ds.company(slug).name}: {card.overall} / 100 ({card.band}), range {card.low}-{card.high}")
+    name = ds.company(slug).name
+    if card.overall is None:
+        print(f"{name}: not rated, no metric is scored")
+    else:
+        print(f"{name}: {card.overall} / 100 ({card.band}), range {card.low}-{card.high}")
+    gaps = card_gaps(ds.rubric, card, evidence, judgements)
+    print(f"  {card.n_scored} of {len(card.metrics)} metrics scored")
     for mid, m in card.metrics.items():
-        score = "  -- " if m.score is None else f"{m.score:4.1f}"
-        print(f"  {mid:26s} {score}  [{m.low}-{m.high}]  n={m.n_evidence:3d}  coverage {m.coverage}")
+        if m.score is None:
+            print(f"  {mid:24s}   --                    {gaps[mid].text()}")
+        else:
+            print(f"  {mid:24s} {m.score:4.1f}  [{m.low:4.1f}-{m.high:4.1f}]  grade {m.coverage}  {gaps[mid].text()}")
+    return 0
+
+
+def cmd_indicators(args) -> int:
+    from .data import load_rubric
+    from .data.catalogue import format_text
+
+    rubric = load_rubric()
+    if args.metric and args.metric not in rubric.metrics:
+        print(f"error: unknown metric '{args.metric}'; the metrics are {', '.join(rubric.metrics)}", file=sys.stderr)
+        return 2
+    print(format_text(rubric, args.metric), end="")
     return 0
 
 
@@ -82,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--company", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_scores)
+    p = sub.add_parser("indicators", help="print the indicator catalogue: where each figure goes, from the rubric")
+    p.add_argument("--metric", help="only this metric")
+    p.set_defaults(func=cmd_indicators)
     p = sub.add_parser("build", help="build one company's book into _build/<company>/")
     p.add_argument("--company", required=True)
     p.add_argument("--jobs", type=int, default=2)

@@ -23,10 +23,12 @@ from IPython.display import display
 from myst_nb import glue
 
 from ..data import Dataset, load
+from ..data.catalogue import metric_minimum
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow
 from ..paths import check_slug
 from ..scoring import IndicatorResult, MetricResult, Scorecard, score_company, score_dataset
+from ..scoring.gaps import Gap, card_gaps, scores_json
 from . import charts
 from .render import (
     Html,
@@ -87,6 +89,18 @@ class Book:
         _glue("rubric_version", self.rubric.version)
 
     # -- helpers ----------------------------------------------------------------
+
+    def metric_gaps(self, slug: str | None = None) -> dict[str, Gap]:
+        """Each metric's status (scored, not scored and why, no evidence) for ``slug`` (default: this book's)."""
+        slug = slug or self.slug
+        card = self.card if slug == self.slug else self.peer_card(slug)
+        return card_gaps(self.rubric, card, self.ds.evidence.get(slug, []), self.ds.assessments.get(slug, []))
+
+    def scores_json(self) -> dict:
+        """The scores file's content: the scorecard with each metric's status and counts."""
+        return scores_json(
+            self.rubric, self.card, self.ds.evidence.get(self.slug, []), self.ds.assessments.get(self.slug, [])
+        )
 
     def peer_card(self, slug: str) -> Scorecard:
         return _score(self.slug, slug)
@@ -168,10 +182,16 @@ class MetricChapter(Book):
         _glue("n_evidence", r.n_evidence)
         _glue("rating", self.rubric.rating(r.score).name if r.score is not None else "not rated")
         _glue("metric_weight", f"{r.weight:.1%}")
-        if r.score is None:
+        self.gap = self.metric_gaps()[metric]
+        if self.gap.status == "no evidence":
             sentence = (
-                f"{self.name} has no scored evidence on this metric yet, so it is left out of the "
-                "overall score; the chapter shows what is missing."
+                f"There is no evidence on {self.name} for this metric yet, so it is left out of the "
+                "overall score; the chapter shows what would give it a sub-score."
+            )
+        elif r.score is None:
+            sentence = (
+                f"{self.name} has {self.gap.counts.removesuffix(' on file')} on this metric, but it is not "
+                f"scored: {self.gap.reason}. It is left out of the overall score."
             )
         else:
             sentence = (
@@ -517,11 +537,15 @@ class MetricChapter(Book):
         r = self.result
         self._write_part()
         if r.score is None:
+            why = (
+                f"No evidence on {esc(self.name)} for this metric"
+                if self.gap.status == "no evidence"
+                else f"Not scored: {esc(self.gap.reason)} ({esc(self.gap.counts)})"
+            )
             return Html(
                 box(
-                    f'<div class="mb-score-big">not scored</div><p>No scored evidence on {esc(self.name)} '
-                    f"for this metric: it is left out of the overall score, and the other metrics' weights "
-                    f"are scaled up to fill its place.</p>",
+                    f'<div class="mb-score-big">not scored</div><p>{why}. The metric is left out of the overall '
+                    "score, and the other metrics' weights are scaled up to fill its place.</p>",
                     "mb-score-card mb-missing",
                 ),
                 "not scored",
@@ -550,7 +574,7 @@ class MetricChapter(Book):
             return
         out = Path(self.output_dir) / "scores"
         out.mkdir(parents=True, exist_ok=True)
-        payload = self.card.to_json()["metrics"][self.metric_id]
+        payload = self.scores_json()["metrics"][self.metric_id]
         (out / f"{self.metric_id}.json").write_text(json.dumps(payload, indent=2) + "\n")
 
     def moves(self) -> Html:
@@ -727,8 +751,11 @@ class MetricChapter(Book):
             )
         if not items:
             items.append(
-                f"Find one sourced figure on {esc(self.name)} for this metric, add it to "
-                f"<code>data/evidence/{esc(self.slug)}.csv</code> and rebuild: the metric gets a sub-score."
+                f"{esc(metric_minimum(self.rubric, self.metric_id))} Find such evidence on {esc(self.name)}, "
+                f"add it to <code>data/evidence/{esc(self.slug)}.csv</code> (a judgement to "
+                f"<code>data/assessments/{esc(self.slug)}.csv</code>), register its page in "
+                "<code>data/sources.csv</code> and rebuild: the metric gets a sub-score. The appendix lists "
+                "every indicator and what it accepts."
             )
         return Html(bullets(items), "exercises")
 

@@ -10,6 +10,10 @@ from .chapter import Book, _glue
 from .render import Html, bullets, esc, fmt_number, fmt_score, fmt_value, para, table
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _metric_link(metric_id: str, title: str) -> str:
     return f'<a href="{esc(metric_id)}.html">{esc(title)}</a>'
 
@@ -160,7 +164,7 @@ class ScorecardChapter(Book):
         if self.output_dir:
             out = Path(self.output_dir)
             out.mkdir(parents=True, exist_ok=True)
-            (out / "scores.json").write_text(json.dumps(self.card.to_json(), indent=2) + "\n")
+            (out / "scores.json").write_text(json.dumps(self.scores_json(), indent=2) + "\n")
         return self.summary()
 
     def summary(self) -> Html:
@@ -197,13 +201,14 @@ class ScorecardChapter(Book):
     def factor_table(self) -> Html:
         """Factor / Rating / Justification / Sub-score, with the overall row."""
         rows = []
+        gaps = self.metric_gaps()
         for mid, m in self.card.metrics.items():
             if m.score is None:
                 rows.append(
                     [
                         _metric_link(mid, m.title),
                         "not rated",
-                        '<span class="mb-missing">no scored evidence; left out of the overall</span>',
+                        f'<span class="mb-missing">{esc(_sentence(gaps[mid].text()))}; left out of the overall.</span>',
                         "–",
                     ]
                 )
@@ -248,9 +253,10 @@ class ScorecardChapter(Book):
     def evaluation_table(self) -> Html:
         """Factor / Measurement / Indication."""
         rows = []
+        gaps = self.metric_gaps()
         for mid, m in self.card.metrics.items():
             if m.score is None:
-                rows.append([_metric_link(mid, m.title), "no scored figures", "unknown: the evidence is missing"])
+                rows.append([_metric_link(mid, m.title), esc(gaps[mid].text()), "unknown: no evidence counts here"])
                 continue
             rating = self.rubric.rating(m.score)
             rows.append(
@@ -405,9 +411,10 @@ class Conclusion(Book):
 
     def gaps(self) -> Html:
         items = []
+        gaps = self.metric_gaps()
         for m in self.card.metrics.values():
             if m.score is None:
-                items.append(f"{_metric_link(m.id, m.title)}: no scored evidence; left out of the overall score.")
+                items.append(f"{_metric_link(m.id, m.title)}: {esc(gaps[m.id].text())}; left out of the overall score.")
             elif m.coverage in ("C", "D"):
                 items.append(
                     f"{_metric_link(m.id, m.title)}: coverage {esc(m.coverage)}; the sub-score leans on "

@@ -311,6 +311,17 @@ def known_companies(data_dir: Path | None = None) -> list[str]:
         return [r["slug"].strip() for r in csv.DictReader(fh) if r.get("slug")]
 
 
+def _brand_slugs(data_dir: Path) -> set[str]:
+    """Slugs of kind 'brand' in companies.csv (read loosely, for hints in messages)."""
+    path = data_dir / "companies.csv"
+    if not path.exists():
+        return set()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {
+            r["slug"].strip() for r in csv.DictReader(fh) if r.get("slug") and (r.get("kind") or "").strip() == "brand"
+        }
+
+
 def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peers: bool = True) -> Dataset:
     """Validate and load the data for ``slugs`` (and their peers and benchmarks), or for all companies."""
     data_dir = data_dir or current_data_dir()
@@ -323,7 +334,7 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
         data_dir / "companies.csv",
         Company,
         issues,
-        {"markets": set(rubric.markets), "company_slugs": set(slugs_in_file)},
+        {"markets": set(rubric.markets), "company_slugs": set(slugs_in_file), "brand_slugs": _brand_slugs(data_dir)},
     )
     companies: dict[str, Company] = {}
     company_file = _rel(data_dir / "companies.csv")

@@ -25,6 +25,7 @@ from itertools import pairwise
 
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow, Indicator, Rubric, Source
+from ..data.series import years_from_quarters
 
 # --------------------------------------------------------------------------- mapping
 
@@ -368,10 +369,19 @@ def score_ordinal(
 # --------------------------------------------------------------------------- metrics and overall
 
 
-def rows_for(rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[EvidenceRow]) -> list[EvidenceRow]:
-    """Evidence rows an indicator reads (its own, those named by ``from``, or its series)."""
+def rows_for(
+    rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[EvidenceRow], sources: dict | None = None
+) -> list[EvidenceRow]:
+    """Evidence rows an indicator reads (its own, those named by ``from``, or its series).
+
+    With ``sources``, an annual series also gets the years that four quarters of one
+    tracker make (``quarters`` in the rubric; see :mod:`moatbook.data.series`).
+    """
     key = rubric.reads(metric_id, indicator_id)
-    return [r for r in evidence if (r.metric, r.indicator) == key]
+    rows = [r for r in evidence if (r.metric, r.indicator) == key]
+    if key is not None and sources is not None:
+        rows += years_from_quarters(rubric, *key, evidence, sources)
+    return rows
 
 
 def grade(rubric: Rubric, hard_share: float, present_share: float, n_evidence: int) -> str:
@@ -399,12 +409,16 @@ def score_metric(
             rows = [a for a in assessments if a.metric == metric_id and a.indicator == iid]
             results.append(score_ordinal(iid, spec, rows, rubric, sources))
         elif spec.kind == "derived":
-            results.append(score_derived(iid, spec, rows_for(rubric, metric_id, iid, evidence), rubric, sources))
+            results.append(
+                score_derived(iid, spec, rows_for(rubric, metric_id, iid, evidence, sources), rubric, sources)
+            )
         elif spec.kind == "level":
             units = rubric.resolve(spec.source, metric_id)[1] if spec.source else spec
-            results.append(score_level(iid, spec, rows_for(rubric, metric_id, iid, evidence), rubric, sources, units))
+            results.append(
+                score_level(iid, spec, rows_for(rubric, metric_id, iid, evidence, sources), rubric, sources, units)
+            )
         else:
-            rows = rows_for(rubric, metric_id, iid, evidence)
+            rows = rows_for(rubric, metric_id, iid, evidence, sources)
             res = IndicatorResult(
                 iid,
                 spec.label,
