@@ -24,6 +24,7 @@ from myst_nb import glue
 
 from ..data import Dataset, load
 from ..data.catalogue import metric_minimum
+from ..data.compare import like_for_like
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow
 from ..paths import check_slug
@@ -245,7 +246,7 @@ class MetricChapter(Book):
             items = sorted(groups[key], key=lambda r: (-_period_mid(r.period), r.market, r.source_id, r.measure))
             body = []
             for r in items:
-                measure = esc(r.measure)
+                measure = esc(r.measure) + self._tags(r)
                 if r.note:
                     measure += f'<div class="mb-note">{esc(r.note)}</div>'
                 body.append(
@@ -298,6 +299,26 @@ class MetricChapter(Book):
             "mb-hint",
         )
         return Html(summary + "".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
+
+    def _tags(self, r: EvidenceRow) -> str:
+        """Whose figure and whose population: tracker, sub-brand, price segment, surveyed population."""
+        tags = []
+        src = self.ds.sources.get(r.source_id)
+        if r.tracker and (src is None or r.tracker != src.publisher):
+            tags.append(("figure by", r.tracker))
+        if r.sub_brand:
+            tags.append(("sub-brand", r.sub_brand))
+        if r.segment:
+            tags.append(("segment", r.segment))
+        if r.population:
+            tags.append(("population", r.population))
+        if not tags:
+            return ""
+        return (
+            '<div class="mb-tags">'
+            + " ".join(f'<span class="mb-tag">{esc(k)}: {esc(v)}</span>' for k, v in tags)
+            + "</div>"
+        )
 
     def _scored_reads(self) -> set[tuple[str, str]]:
         """(metric, indicator) pairs whose rows feed a scored indicator of this metric."""
@@ -411,12 +432,33 @@ class MetricChapter(Book):
         return out
 
     def _peer_chart(self):
+        """Bars of one indicator for the brand and its peers: from one survey where one covers them, like for
+        like; otherwise each company's latest figure, and the subtitle says the sources differ."""
         key = self._peer_indicator()
         if key is None:
             return None
         spec = self.rubric.metrics[key[0]].indicators[key[1]]
+        title = f"{_plain_label(spec.label)}: {self.name} and its peers"
+        slugs = [self.slug, *self.peer_slugs]
+        surveys = like_for_like(self.ds.evidence, self.ds.sources, {key}, slugs, must_include=self.slug)
+        if surveys:
+            sv = surveys[0]
+            rows = [
+                dict(
+                    company=self.company_name(s),
+                    value=v,
+                    period=sv.period,
+                    market=sv.market,
+                    highlight=s == self.slug,
+                )
+                for s, v in sv.values.items()
+            ]
+            return charts.peer_bars(rows, title, sv.unit, subtitle=f"like for like, one survey: {sv.basis}")
         return charts.peer_bars(
-            self._peer_rows(key), f"{_plain_label(spec.label)}: {self.name} and its peers", spec.unit
+            self._peer_rows(key),
+            title,
+            spec.unit,
+            subtitle="latest figure per company; sources, periods and markets differ",
         )
 
     def _points_rows(self) -> list[dict]:
@@ -639,6 +681,7 @@ class MetricChapter(Book):
                 )
             )
         )
+        display(self.like_for_like())
         chart = None if getattr(self, "_peer_chart_shown", False) else self._peer_chart()
         if chart is not None:
             display(chart)
@@ -652,6 +695,51 @@ class MetricChapter(Book):
                     )
                 )
             )
+
+    def like_for_like(self, limit: int = 3) -> Html:
+        """Figures of this brand and its peers from one survey or release, or a note that there are none."""
+        keys = set(self._indicator_order())
+        slugs = [self.slug, *self.peer_slugs]
+        surveys = like_for_like(self.ds.evidence, self.ds.sources, keys, slugs, must_include=self.slug)
+        if not surveys:
+            return Html(
+                para(
+                    f"No survey or tracker release on file gives this metric's figures for {esc(self.name)} and a "
+                    "peer on the same basis (same publisher, period, market and population), so the sub-scores "
+                    "above compare figures from different sources.",
+                    "mb-hint mb-like",
+                ),
+                "no like-for-like figures",
+            )
+        parts = []
+        for sv in surveys[:limit]:
+            spec = self.rubric.metrics[sv.metric].indicators[sv.indicator]
+            order = sorted(sv.values, key=lambda s: (s != self.slug, self.company_name(s).lower()))
+            body = []
+            for slug in order:
+                name = esc(self.company_name(slug))
+                if slug == self.slug:
+                    name = f"<b>{name}</b>"
+                cites = "<br>".join(self.cite(x) for x in sv.source_ids[slug][:2])
+                body.append([name, esc(fmt_value(sv.values[slug], sv.unit)), cites])
+            parts.append(
+                table(
+                    ["Company", esc(_plain_label(spec.label)), "Source"],
+                    body,
+                    cls="mb-like",
+                    numeric={1},
+                    caption=f"Like for like: {esc(_plain_label(spec.label).lower())} from one survey or release "
+                    f"({esc(sv.basis)})",
+                )
+            )
+        more = len(surveys) - min(limit, len(surveys))
+        hint = para(
+            f"{len(surveys)} survey(s) or release(s) on file measure {esc(self.name)} and a peer on the same basis"
+            + (f"; the {min(limit, len(surveys))} covering most brands are shown." if more else ".")
+            + " Figures of a sub-brand are left out.",
+            "mb-hint",
+        )
+        return Html(hint + "".join(parts), f"{len(surveys)} like-for-like surveys")
 
     def caveats(self) -> Html:
         """Missing indicators, low-confidence sources, sources that disagree, old figures."""

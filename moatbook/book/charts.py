@@ -54,15 +54,17 @@ def timeline(rows: list[dict], title: str, unit: str) -> alt.Chart:
     return (lines + points).properties(width=WIDTH, height=260)
 
 
-def peer_bars(rows: list[dict], title: str, unit: str) -> alt.Chart:
-    """The latest figure of each company, the book's company highlighted.
+def peer_bars(
+    rows: list[dict], title: str, unit: str, subtitle: str = "latest figure per company; periods and markets may differ"
+) -> alt.Chart:
+    """One figure per company (the latest, or one survey's), the book's company highlighted.
 
     ``rows``: dicts with ``company``, ``value``, ``period``, ``market``, ``highlight`` (bool).
     """
     df = _frame(rows).sort_values(["value", "company"], ascending=[False, True]).reset_index(drop=True)
     order = list(df["company"])
     return (
-        alt.Chart(df, title=alt.Title(title, subtitle="latest figure per company; periods and markets may differ"))
+        alt.Chart(df, title=alt.Title(title, subtitle=subtitle))
         .mark_bar()
         .encode(
             y=alt.Y("company:N", sort=order, title=None),

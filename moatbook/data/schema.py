@@ -529,6 +529,9 @@ class EvidenceRow(BaseModel):
     tracker: str = Field(default="", description="whose figure it is, when not the source's publisher")
     sub_brand: str = Field(default="", description="the sub-brand the figure is limited to; empty: the whole brand")
     segment: str = Field(default="", description="the price band or product line the figure is limited to")
+    population: str = Field(
+        default="", description="who was surveyed or counted, where the source limits it beyond market and segment"
+    )
 
     def publisher(self, sources: dict) -> str:
         """Whose figure this is: the row's tracker, else its source's publisher."""
@@ -536,6 +539,18 @@ class EvidenceRow(BaseModel):
             return self.tracker
         src = sources.get(self.source_id)
         return src.publisher if src is not None else self.source_id
+
+    def survey_key(self, sources: dict) -> tuple:
+        """Figures with equal keys come from one survey or release about one population: like for like."""
+        return (
+            self.metric,
+            self.indicator,
+            self.publisher(sources),
+            self.period,
+            self.market,
+            self.segment,
+            self.population,
+        )
 
     @property
     def whole_brand(self) -> bool:
