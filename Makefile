@@ -30,6 +30,9 @@ venv: $(STAMP) ## create .venv from the pinned requirements.txt
 validate: $(STAMP) ## check every data file (file, row and column on error)
 	$(PY) -m moatbook validate
 
+audit: $(STAMP) ## list what to review: likely duplicates, listing pages, low-confidence series and judgements
+	@$(PY) -m moatbook audit
+
 indicators: $(STAMP) ## the indicator catalogue: where each figure goes (METRIC=<id> for one metric)
 	@$(PY) -m moatbook indicators $(if $(METRIC),--metric $(METRIC))
 

@@ -27,6 +27,15 @@ def cmd_validate(args) -> int:
         f"data OK: {len(ds.evidence)} companies, {n_ev} evidence rows, {n_as} judgements, "
         f"{len(ds.sources)} sources (data version {ds.version()})"
     )
+    from .data.audit import likely_duplicates
+
+    dups = [f for f in likely_duplicates(ds) if not args.company or f"/{args.company}.csv" in f.where]
+    doubtful = [f for f in dups if f.kind == "two publishers"]
+    for f in doubtful:
+        print(f"warning: likely duplicate: {f}")
+    reprints = len(dups) - len(doubtful)
+    if reprints:
+        print(f"note: {reprints} figure(s) appear on several pages and count once (`make audit` lists them)")
     return 0
 
 
@@ -53,6 +62,16 @@ def cmd_scores(args) -> int:
             print(f"  {mid:24s}   --                    {gaps[mid].text()}")
         else:
             print(f"  {mid:24s} {m.score:4.1f}  [{m.low:4.1f}-{m.high:4.1f}]  grade {m.coverage}  {gaps[mid].text()}")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from .data.audit import audit, format_report
+
+    ds = load([_company_arg(args.company)] if args.company else None)
+    findings = audit(ds)
+    print(format_report(findings), end="")
+    print(f"{len(findings)} finding(s) to review; none stops a build")
     return 0
 
 
@@ -104,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--company", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_scores)
+    p = sub.add_parser("audit", help="list likely duplicates, listing pages and low-confidence series and judgements")
+    p.add_argument("--company")
+    p.set_defaults(func=cmd_audit)
     p = sub.add_parser("indicators", help="print the indicator catalogue: where each figure goes, from the rubric")
     p.add_argument("--metric", help="only this metric")
     p.set_defaults(func=cmd_indicators)

@@ -76,30 +76,40 @@ def test_new_company_builds_a_book_that_names_its_gaps(tmp_path, monkeypatch):
     shutil.copytree(DATA_DIR, data)
     monkeypatch.setenv("MOATBOOK_DATA_DIR", str(data))
     new_company("acme-mobile", "Acme Mobile", root=data)
+    companies = data / "companies.csv"
+    companies.write_text(
+        companies.read_text().replace(
+            "acme-mobile,Acme Mobile,brand,,global,Acme Mobile: add a one-line summary in your own words.",
+            "acme-mobile,Acme Mobile,brand,xiaomi;apple,Europe,A fictional phone brand used by a build test.",
+        )
+    )
     (data / "sources.csv").write_text(
         (data / "sources.csv").read_text()
         + "acme-test-page,Acme Mobile,Fictional results page for a test,,https://example.org/acme,2024,2026-11-24,high,\n"
     )
     (data / "evidence" / "acme-mobile.csv").write_text(
         (data / "evidence" / "acme-mobile.csv").read_text()
-        + "acme-mobile,net_promoter_score,nps,30,score -100..100,2024,global,acme-test-page,a test NPS,fictional\n"
-        + "acme-mobile,price_premium,asp_usd,250,USD,2024,global,acme-test-page,a test ASP,fictional\n"
+        + "acme-mobile,net_promoter_score,nps,30,score -100..100,2024,global,acme-test-page,a test NPS,fictional,,,,\n"
+        + "acme-mobile,price_premium,asp_usd,250,USD,2024,global,acme-test-page,a test ASP,fictional,,,,\n"
+        + "acme-mobile,market_share_stability,global_share_annual,2,%,2024,global,acme-test-page,a test share,,,,,\n"
     )
     lines = []
     report = build_book("acme-mobile", out_root=tmp_path / "build", log=lines.append)
     assert report.ok, report.error
     scores = json.loads((tmp_path / "build" / "acme-mobile" / "scores.json").read_text())
     assert scores["metrics"]["net_promoter_score"]["score"] is not None
-    assert scores["metrics"]["customer_retention"] == {
-        "score": None,
-        "low": None,
-        "high": None,
-        "n_evidence": 0,
-        "coverage": "none",
-    }
-    assert any("no evidence yet for: customer_retention" in line for line in lines)
+    retention = scores["metrics"]["customer_retention"]
+    assert retention["score"] is None and retention["status"] == "no evidence" and retention["rows"] == 0
+    stability = scores["metrics"]["market_share_stability"]
+    assert stability["status"] == "not scored" and "too few points" in stability["reason"] and stability["rows"] == 1
+    assert any(line.endswith("customer_retention: no evidence") for line in lines)
+    assert any("market_share_stability: not scored: too few points" in line for line in lines)
+    assert not any("n=0" in line or "None" in line for line in lines)
     card = (tmp_path / "build" / "acme-mobile" / "html" / "chapters" / "scorecard.html").read_text()
-    assert card.count("no scored evidence; left out of the overall") == 9
+    assert card.count("No evidence; left out of the overall") == 7
+    assert card.count("Not scored: too few points") == 1
+    chapter = (tmp_path / "build" / "acme-mobile" / "html" / "chapters" / "market_share_stability.html").read_text()
+    assert "not scored: too few points" in chapter.lower()
 
 
 def test_new_company_refuses_an_existing_slug(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..data.catalogue import ANY_MARKET, ANY_PERIOD, KIND_WORDS, catalogue, metric_minimum
+from ..data.catalogue import ANY_MARKET, ANY_PERIOD, GENERAL_RULES, KIND_WORDS, catalogue, minimum_options
 from .chapter import Book, _glue
 from .render import Html, esc, para, table
 
@@ -17,52 +17,48 @@ class CatalogueChapter(Book):
         _glue("n_scored_indicators", sum(1 for e in entries if e.scored))
 
     def defaults(self) -> Html:
-        rows = [["Periods", esc(ANY_PERIOD)], ["Markets", esc(ANY_MARKET)]]
+        rows = [
+            ["Periods", esc(ANY_PERIOD)],
+            ["Markets", esc(ANY_MARKET)],
+            ["Every indicator", esc(GENERAL_RULES)],
+        ]
         return Html(table(["Unless an indicator says otherwise", ""], rows, cls="mb-compact"), "defaults")
 
     def metrics(self) -> Html:
+        """One block per metric: the least evidence for a sub-score, then each indicator."""
         parts = []
         for mid, metric in self.rubric.metrics.items():
-            rows = []
+            items = []
             for e in catalogue(self.rubric, mid):
                 kind = KIND_WORDS[e.kind]
                 if e.read_by and not e.scored:
-                    kind = "series read by scored indicators"
-                where = f"<code>{esc(e.where)}</code>"
+                    kind = "a series the scored indicators read"
+                facts = [esc(kind)]
+                if e.weight is not None:
+                    facts.append(f"{e.weight:.0%} of the metric")
                 if e.rows_go_to:
-                    units = f"reads the figures of <code>{esc(e.rows_go_to)}</code>"
+                    facts.append(f"reads the figures of <code>{esc(e.rows_go_to)}</code>")
                 elif e.kind == "ordinal":
-                    units = "a level from 0 to 4, with sources and a reason"
+                    facts.append("a level from 0 to 4 with its sources and a reason")
                 else:
-                    units = esc(", ".join(e.units))
+                    units = ", ".join(e.units)
                     if e.conversions:
-                        units += f' <span class="mb-hint">(converted: {esc(", ".join(e.conversions))})</span>'
-                limits = []
-                if e.kind not in ("ordinal", "derived"):
+                        units += f" (converted: {', '.join(e.conversions)})"
+                    facts.append(f"units: {esc(units)}")
                     if e.periods != ANY_PERIOD:
-                        limits.append(esc(e.periods))
+                        facts.append(f"periods: {esc(e.periods)}")
                     if e.markets != ANY_MARKET:
-                        limits.append(esc(e.markets))
-                rows.append(
-                    [
-                        f"{esc(e.label)}<br>{where}",
-                        esc(kind),
-                        units,
-                        "; ".join(limits) or "any",
-                        esc(e.minimum),
-                        f"{e.weight:.0%}" if e.weight is not None else "–",
-                    ]
-                )
+                        facts.append(f"markets: {esc(e.markets)}")
+                line = f"<b>{esc(e.label)}</b> <code>{esc(e.where)}</code><br>{'; '.join(facts)}."
+                if e.scored:
+                    line += f'<br><span class="mb-hint">Counts once it has {esc(e.minimum)}.</span>'
+                items.append(f"<li>{line}</li>")
+            options = "; or ".join(esc(o) for o in minimum_options(self.rubric, mid))
             parts.append(
                 f'<details class="mb-details mb-catalogue"><summary>{esc(metric.title)}: '
-                f"{len(rows)} indicators</summary>"
-                + para(esc(metric_minimum(self.rubric, mid)), "mb-hint")
-                + table(
-                    ["Indicator", "Kind", "Units", "Periods and markets", "Counts once it has", "Weight"],
-                    rows,
-                    cls="mb-catalogue-table",
-                    numeric={5},
-                )
+                f"{len(items)} indicators</summary>"
+                + para(f"Least evidence for a sub-score: {options}.", "mb-hint")
+                + f'<ul class="mb-list">{"".join(items)}</ul>'
                 + "</details>"
             )
         return Html("".join(parts), "indicator catalogue")

@@ -341,13 +341,7 @@ def _log_scores(path: Path, company: str, log) -> None:
     for mid, v in metrics.items():
         if v["score"] is not None:
             continue
-        if v.get("status") == "no evidence":
-            log(f"[{company}] {mid}: no evidence")
-        else:
-            log(
-                f"[{company}] {mid}: not scored: {v.get('reason', '')} "
-                f"({v.get('rows', 0)} figures and {v.get('judgements', 0)} judgements on file)"
-            )
+        log(f"[{company}] {mid}: {v.get('summary') or 'no evidence'}")
     thin = [m for m in scored if metrics[m]["coverage"] in ("C", "D")]
     if thin:
         log(f"[{company}] scored on thin evidence (coverage C or D): {', '.join(thin)}")

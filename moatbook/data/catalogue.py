@@ -77,24 +77,22 @@ def _periods(metric_id: str, spec: Indicator) -> str:
 
 
 def _minimum(rubric: Rubric, metric_id: str, spec: Indicator, unit_spec: Indicator) -> str:
+    """What an indicator needs before it counts (beyond the general rule on low-confidence sources)."""
     if spec.kind == "context":
-        return "never scored: shown in tables and charts"
+        return "never counts: shown in tables and charts"
     if spec.kind == "ordinal":
-        return "one judgement citing at least one source that is not low-confidence"
+        return "one judgement"
     if spec.kind == "derived":
         return (
             f"{spec.min_points} calendar years of {metric_id}/{spec.source} from one publisher in one market "
-            f"within the latest {spec.window_years}, whole-brand figures, not all from low-confidence sources"
+            f"within the latest {spec.window_years}, for the whole brand"
         )
     if unit_spec.additive:
         return (
-            "one figure from a source that is not low-confidence, for the whole brand or for two or more "
-            "sub-brands of one release (summed); a figure limited to a price segment is shown, not scored"
+            "one figure for the whole brand, or figures of two or more sub-brands from one release (summed); "
+            "a figure limited to a price segment does not count"
         )
-    return (
-        "one figure from a source that is not low-confidence, for the whole brand (a price segment's "
-        "figure counts; a sub-brand's own figure is shown, not scored)"
-    )
+    return "one figure for the whole brand (a price segment's figure counts; a sub-brand's own does not)"
 
 
 def entry(rubric: Rubric, metric_id: str, indicator_id: str) -> Entry:
@@ -189,7 +187,7 @@ def metric_minimum(rubric: Rubric, metric_id: str) -> str:
     return (
         f"{rubric.metrics[metric_id].title} gets a sub-score from any one of: "
         + "; ".join(minimum_options(rubric, metric_id))
-        + ". Figures and judgements resting only on low-confidence sources do not count."
+        + "."
     )
 
 
@@ -197,11 +195,15 @@ def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
     return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
+GENERAL_RULES = (
+    "Reprints of one figure count once. A figure or judgement resting only on low-confidence sources is shown "
+    "but never counts."
+)
 LEGEND = (
     "Where each figure goes: the metric/indicator to write in an evidence row (ordinal ones take a judgement\n"
     "in the assessments file instead). Unless an entry says otherwise it takes any period (a year, half,\n"
     "quarter, month or range: YYYY, YYYYHn, YYYYQn, YYYY-MM, A..B) and any market in the rubric's list\n"
-    "(global figures count fully, one market's at a reduced weight)."
+    "(global figures count fully, one market's at a reduced weight). " + GENERAL_RULES
 )
 
 

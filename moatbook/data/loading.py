@@ -184,6 +184,10 @@ class Dataset:
     sources: dict[str, Source]
     evidence: dict[str, list[EvidenceRow]] = field(default_factory=dict)
     assessments: dict[str, list[AssessmentRow]] = field(default_factory=dict)
+    # spreadsheet row of each evidence row and judgement, parallel to the lists above (for messages)
+    evidence_lines: dict[str, list[int]] = field(default_factory=dict)
+    assessment_lines: dict[str, list[int]] = field(default_factory=dict)
+    source_lines: dict[str, int] = field(default_factory=dict)
     references: dict[str, dict[str, ReferenceScore]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     data_dir: Path = field(default_factory=current_data_dir)
@@ -233,7 +237,9 @@ def _citations(data_dir: Path) -> dict[str, set[str]]:
     return cited
 
 
-def load_registry(data_dir: Path, issues: list[Issue], files: list[Path]) -> tuple[dict[str, Source], dict]:
+def load_registry(
+    data_dir: Path, issues: list[Issue], files: list[Path], lines: dict[str, int] | None = None
+) -> tuple[dict[str, Source], dict]:
     """Read ``sources.csv``: one row per page, ``source_id`` and address each unique.
 
     Returns the sources by id and the *aliases*: ids of rows that register a page a
@@ -299,6 +305,8 @@ def load_registry(data_dir: Path, issues: list[Issue], files: list[Path]) -> tup
             by_url[key] = (line, s)
         by_id[s.source_id] = line
         sources[s.source_id] = s
+    if lines is not None:
+        lines.update(by_id)
     return sources, aliases
 
 
@@ -343,7 +351,8 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
             issues.append(Issue(company_file, line, "slug", f"company '{c.slug}' appears twice"))
         companies[c.slug] = c
 
-    sources, aliases = load_registry(data_dir, issues, files)
+    source_lines: dict[str, int] = {}
+    sources, aliases = load_registry(data_dir, issues, files, source_lines)
 
     if slugs is None:
         wanted = list(companies)
@@ -361,7 +370,7 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
         wanted += [s for s, c in companies.items() if c.kind == "benchmark"]
         wanted = list(dict.fromkeys(wanted))
 
-    ds = Dataset(rubric, companies, sources, files=files, data_dir=data_dir)
+    ds = Dataset(rubric, companies, sources, files=files, data_dir=data_dir, source_lines=source_lines)
     ref_path = data_dir / "reference_scores.csv"
     if ref_path.exists():
         files.append(ref_path)
@@ -388,6 +397,7 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
             if r.source_id in aliases:
                 issues.append(Issue(_rel(ev_path), line, "source_id", _alias_message(r.source_id, aliases)))
         ds.evidence[slug] = [r for _, r in rows]
+        ds.evidence_lines[slug] = [line for line, _ in rows]
         if ev_path.exists():
             files.append(ev_path)
         as_path = data_dir / "assessments" / f"{slug}.csv"
@@ -398,6 +408,7 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
                     if sid in aliases:
                         issues.append(Issue(_rel(as_path), line, "source_ids", _alias_message(sid, aliases)))
             ds.assessments[slug] = [r for _, r in arows]
+            ds.assessment_lines[slug] = [line for line, _ in arows]
             if as_path.exists():
                 files.append(as_path)
         else:

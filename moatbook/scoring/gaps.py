@@ -60,6 +60,7 @@ class Gap:
             "reason": self.reason,
             "rows": self.rows,
             "judgements": self.judgements,
+            "summary": self.text(),
         }
 
 
@@ -87,14 +88,19 @@ def metric_gap(rubric: Rubric, m: MetricResult, evidence: list[EvidenceRow], ass
         return Gap("scored", "", n_rows, n_judgements, n_context)
     if n_rows == 0 and n_judgements == 0:
         return Gap("no evidence", "", 0, 0, 0)
-    reasons = []
+    by_reason: dict[str, list[str]] = {}
+    notes: dict[str, str] = {}
     for ind in m.indicators:
         if ind.kind == "context" or ind.scored or ind.status == "missing":
             continue
         why = REASONS.get(ind.status, ind.status)
+        by_reason.setdefault(why, []).append(ind.label)
         if ind.note and ind.status == "too few points":
-            why += f": {ind.note}"
-        reasons.append(f"{ind.label[:1].lower()}{ind.label[1:]}, {why}")
+            notes.setdefault(why, ind.note)
+    reasons = []
+    for why, labels in by_reason.items():
+        names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        reasons.append(f"{why} for {names}" + (f" ({notes[why]})" if why in notes else ""))
     if not reasons:
         reasons.append("no figure or judgement for a scored indicator, only context figures")
     return Gap("not scored", "; ".join(dict.fromkeys(reasons)), n_rows, n_judgements, n_context)
