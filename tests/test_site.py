@@ -41,6 +41,33 @@ def test_site_lists_every_brand_with_its_score(site):
     assert len(heat) == 7 and all(len(r.select("td")) == 11 for r in heat)
 
 
+def test_site_names_every_missing_metric_and_why(site):
+    """Every metric a brand is not scored on appears under 'What is missing' with its reason and the curators'
+    note; the brand is marked provisional."""
+    ds = load()
+    soup = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    heading = next(h for h in soup.find_all("h2") if "What is missing" in h.get_text())
+    section = []
+    for el in heading.find_all_next():
+        if el.name == "h2":
+            break
+        section.append(el)
+    text = " ".join(el.get_text(" ") for el in section if el.name in ("h3", "li"))
+    for slug in ds.brands():
+        scores = json.loads((BUILD_DIR / slug / "scores.json").read_text())
+        missing = [m for m, v in scores["metrics"].items() if v["score"] is None]
+        row = soup.select_one(f'table.mb-ranking a[href="{slug}/index.html"]').find_parent("tr").get_text(" ")
+        assert ("provisional" in row) == bool(missing), slug
+        for mid in missing:
+            link = soup.select_one(f'h2 ~ ul a[href="{slug}/chapters/{mid}.html"]')
+            assert link is not None, (slug, mid)
+            item = link.find_parent("li").get_text(" ")
+            assert scores["metrics"][mid]["summary"] in item
+            note = ds.gap_notes.get(slug, {}).get(mid)
+            assert note is not None and note.note in item, (slug, mid)
+    assert "n=0" not in text and "None" not in text
+
+
 def test_site_is_self_contained_with_relative_links(site):
     for html in [site / "index.html", *site.glob("*/chapters/*.html")]:
         text = html.read_text(encoding="utf-8")

@@ -95,12 +95,22 @@ class Book:
         """Each metric's status (scored, not scored and why, no evidence) for ``slug`` (default: this book's)."""
         slug = slug or self.slug
         card = self.card if slug == self.slug else self.peer_card(slug)
-        return card_gaps(self.rubric, card, self.ds.evidence.get(slug, []), self.ds.assessments.get(slug, []))
+        return card_gaps(
+            self.rubric,
+            card,
+            self.ds.evidence.get(slug, []),
+            self.ds.assessments.get(slug, []),
+            self.ds.gap_notes.get(slug, {}),
+        )
 
     def scores_json(self) -> dict:
         """The scores file's content: the scorecard with each metric's status and counts."""
         return scores_json(
-            self.rubric, self.card, self.ds.evidence.get(self.slug, []), self.ds.assessments.get(self.slug, [])
+            self.rubric,
+            self.card,
+            self.ds.evidence.get(self.slug, []),
+            self.ds.assessments.get(self.slug, []),
+            self.ds.gap_notes.get(self.slug, {}),
         )
 
     def peer_card(self, slug: str) -> Scorecard:
@@ -584,10 +594,11 @@ class MetricChapter(Book):
                 if self.gap.status == "no evidence"
                 else f"Not scored: {esc(self.gap.reason)} ({esc(self.gap.counts)})"
             )
+            note = f"<p>{esc(self.gap.note)}</p>" if self.gap.note else ""
             return Html(
                 box(
                     f'<div class="mb-score-big">not scored</div><p>{why}. The metric is left out of the overall '
-                    "score, and the other metrics' weights are scaled up to fill its place.</p>",
+                    f"score, and the other metrics' weights are scaled up to fill its place.</p>{note}",
                     "mb-score-card mb-missing",
                 ),
                 "not scored",
@@ -745,6 +756,8 @@ class MetricChapter(Book):
         """Missing indicators, low-confidence sources, sources that disagree, old figures."""
         r = self.result
         items = []
+        if self.gap.note:
+            items.append(f"<b>Why the evidence is thin</b>: {esc(self.gap.note)}")
         for ind in r.missing:
             items.append(
                 f"<b>{esc(ind.label)}</b>: {esc(ind.status)}"

@@ -413,8 +413,14 @@ class Conclusion(Book):
         items = []
         gaps = self.metric_gaps()
         for m in self.card.metrics.values():
+            note = f" {esc(gaps[m.id].note)}" if gaps[m.id].note else ""
             if m.score is None:
-                items.append(f"{_metric_link(m.id, m.title)}: {esc(gaps[m.id].text())}; left out of the overall score.")
+                items.append(
+                    f"{_metric_link(m.id, m.title)}: {esc(gaps[m.id].text())}; left out of the overall score.{note}"
+                )
+                continue
+            if note and m.coverage in ("C", "D"):
+                items.append(f"{_metric_link(m.id, m.title)}: coverage {esc(m.coverage)}.{note}")
             elif m.coverage in ("C", "D"):
                 items.append(
                     f"{_metric_link(m.id, m.title)}: coverage {esc(m.coverage)}; the sub-score leans on "

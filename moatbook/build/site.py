@@ -102,6 +102,38 @@ def _cell_colour(score: float | None) -> str:
     return f"background:rgb({r},{g},{b});color:{colour}"
 
 
+def _provisional(scores: dict) -> bool:
+    """A brand's overall is provisional when a metric has no sub-score (the engine may say so itself)."""
+    status = scores.get("status")
+    if status in ("rated", "provisional", "not rated"):
+        return status == "provisional"
+    return any(m["score"] is None for m in scores["metrics"].values())
+
+
+def missing_section(rubric, results: list[BrandResult]) -> str:
+    """Per brand: each metric without a sub-score, and each thin one with a curator's note, and why."""
+    blocks = []
+    for res in results:
+        if res.scores is None:
+            continue
+        items = []
+        for mid, m in res.scores["metrics"].items():
+            title = esc(rubric.metrics[mid].title)
+            link = f'<a href="{esc(res.slug)}/chapters/{esc(mid)}.html">{title}</a>'
+            note = f" {esc(m.get('note', ''))}" if m.get("note") else ""
+            if m["score"] is None:
+                summary = m.get("summary") or "no evidence"
+                items.append(f"<li>{link}: {esc(summary)}.{note}</li>")
+            elif note and m["coverage"] in ("C", "D"):
+                items.append(f"<li>{link}: scored on thin evidence (coverage {esc(m['coverage'])}).{note}</li>")
+        if items:
+            head = f'<h3><a href="{esc(res.slug)}/index.html">{esc(res.name)}</a></h3>'
+            blocks.append(f'{head}<ul class="mb-list">{"".join(items)}</ul>')
+    if not blocks:
+        return "<p>Every brand has a sub-score on every metric.</p>"
+    return "".join(blocks)
+
+
 def front_page(ds, results: list[BrandResult]) -> str:
     rubric = ds.rubric
     metrics = list(rubric.metrics)
@@ -134,9 +166,10 @@ def front_page(ds, results: list[BrandResult]) -> str:
                 f'<span class="mb-missing">latest build failed: {esc(res.error)}; showing the book built '
                 f"{esc(res.built)}</span>"
             )
-        rows.append(
-            [str(rank), link, f"<b>{fmt_score(s['overall'])}</b>", esc(s["band"] or "not rated"), esc(coverage), status]
-        )
+        band = esc(s["band"] or "not rated")
+        if _provisional(s):
+            band += '<br><span class="mb-missing">provisional: not every metric is scored</span>'
+        rows.append([str(rank), link, f"<b>{fmt_score(s['overall'])}</b>", band, esc(coverage), status])
     ranking = table(
         ["#", "Brand", "Overall (0-100)", "Band", "Coverage of the sub-scores", "Book"],
         rows,
@@ -175,6 +208,7 @@ def front_page(ds, results: list[BrandResult]) -> str:
     bands = " · ".join(f"{esc(b.name)} {b.min:g}–{b.max:g}" for b in rubric.bands)
     grades = " · ".join(f"<b>{esc(g.grade)}</b> {esc(g.meaning)}" for g in rubric.coverage_grades)
     built = dt.date.today().isoformat()
+    missing = missing_section(rubric, ranked)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -212,6 +246,12 @@ score out of 100. Each brand has its own book with the evidence, the arithmetic 
 <p>Each cell is a sub-score out of 10 with its coverage grade ({grades}). A dash means no scored evidence:
 that metric is left out of the brand's overall. Click a cell to open the chapter.</p>
 {heatmap}
+
+<h2>What is missing, and why</h2>
+<p>A metric without a sub-score is named here with the reason; its weight goes to the brand's other metrics and
+the brand's overall is provisional. Metrics scored on thin evidence are named where the curators recorded why
+no better evidence was found.</p>
+{missing}
 
 <h2>How to read this</h2>
 <p>Bands of the overall score: {bands}. Scores rest on what has been published; a brand with thin coverage

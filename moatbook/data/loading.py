@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..paths import ROOT, check_slug
 from ..paths import data_dir as current_data_dir
 from .registry import url_key
-from .schema import AssessmentRow, Company, EvidenceRow, ReferenceScore, Rubric, Source
+from .schema import AssessmentRow, Company, EvidenceRow, GapNote, ReferenceScore, Rubric, Source
 
 MAX_REPORTED = 50
 
@@ -189,6 +189,7 @@ class Dataset:
     assessment_lines: dict[str, list[int]] = field(default_factory=dict)
     source_lines: dict[str, int] = field(default_factory=dict)
     references: dict[str, dict[str, ReferenceScore]] = field(default_factory=dict)
+    gap_notes: dict[str, dict[str, GapNote]] = field(default_factory=dict)  # slug -> metric -> why it is thin
     files: list[Path] = field(default_factory=list)
     data_dir: Path = field(default_factory=current_data_dir)
 
@@ -371,6 +372,17 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
         wanted = list(dict.fromkeys(wanted))
 
     ds = Dataset(rubric, companies, sources, files=files, data_dir=data_dir, source_lines=source_lines)
+    gaps_path = data_dir / "gaps.csv"
+    if gaps_path.exists():
+        files.append(gaps_path)
+        seen_gaps: dict[tuple[str, str], int] = {}
+        for line, g in read_csv(gaps_path, GapNote, issues, {"rubric": rubric, "company_slugs": set(companies)}):
+            if (g.company, g.metric) in seen_gaps:
+                issues.append(
+                    Issue(_rel(gaps_path), line, "metric", f"duplicates row {seen_gaps[(g.company, g.metric)]}")
+                )
+            seen_gaps.setdefault((g.company, g.metric), line)
+            ds.gap_notes.setdefault(g.company, {})[g.metric] = g
     ref_path = data_dir / "reference_scores.csv"
     if ref_path.exists():
         files.append(ref_path)

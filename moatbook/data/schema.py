@@ -755,10 +755,38 @@ class ReferenceScore(BaseModel):
         return self
 
 
+class GapNote(BaseModel):
+    """A row of ``gaps.csv``: why a metric of a brand has no (or only thin) evidence."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    company: str = Field(description="company slug")
+    metric: str = Field(description="metric id")
+    note: str = Field(min_length=20, description="what was looked for and why nothing on file counts, in our words")
+    checked: str = Field(description="YYYY-MM-DD: when the evidence was last looked for")
+
+    @field_validator("company")
+    @classmethod
+    def _v_company(cls, v: str, info: ValidationInfo) -> str:
+        known = _ctx(info).get("company_slugs")
+        if known is not None and v not in known:
+            raise _err("unknown_company", f"company '{v}' is not in companies.csv")
+        return v
+
+    _v_metric = field_validator("metric")(_check_metric)
+
+    @field_validator("checked")
+    @classmethod
+    def _v_checked(cls, v: str) -> str:
+        if not FULL_DATE_RE.match(v):
+            raise _err("date", f"'{v}' is not a date (YYYY-MM-DD)")
+        return v
+
+
 TABLE_MODELS = {
     "companies": Company,
     "sources": Source,
     "evidence": EvidenceRow,
     "assessments": AssessmentRow,
     "reference_scores": ReferenceScore,
+    "gaps": GapNote,
 }

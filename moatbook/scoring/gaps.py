@@ -36,6 +36,7 @@ class Gap:
     rows: int  # evidence rows on file for the metric (its own indicators and the series it reads)
     judgements: int  # judgements on file for the metric
     context_rows: int  # of the rows, those of context indicators only
+    note: str = ""  # a curator's note on why the evidence is missing or thin (data/gaps.csv)
 
     @property
     def counts(self) -> str:
@@ -61,6 +62,7 @@ class Gap:
             "rows": self.rows,
             "judgements": self.judgements,
             "summary": self.text(),
+            "note": self.note,
         }
 
 
@@ -80,39 +82,46 @@ def _rows_on_file(rubric: Rubric, metric_id: str, evidence: list[EvidenceRow]) -
     return len(rows), len(context)
 
 
-def metric_gap(rubric: Rubric, m: MetricResult, evidence: list[EvidenceRow], assessments: list[AssessmentRow]) -> Gap:
-    """The status of metric ``m`` with its reason and the counts on file."""
+def metric_gap(
+    rubric: Rubric, m: MetricResult, evidence: list[EvidenceRow], assessments: list[AssessmentRow], note: str = ""
+) -> Gap:
+    """The status of metric ``m`` with its reason and the counts on file (and a curator's note, if any)."""
     n_rows, n_context = _rows_on_file(rubric, m.id, evidence)
     n_judgements = sum(1 for a in assessments if a.metric == m.id)
     if m.score is not None:
-        return Gap("scored", "", n_rows, n_judgements, n_context)
+        return Gap("scored", "", n_rows, n_judgements, n_context, note)
     if n_rows == 0 and n_judgements == 0:
-        return Gap("no evidence", "", 0, 0, 0)
+        return Gap("no evidence", "", 0, 0, 0, note)
     by_reason: dict[str, list[str]] = {}
-    notes: dict[str, str] = {}
+    too_few: dict[str, str] = {}
     for ind in m.indicators:
         if ind.kind == "context" or ind.scored or ind.status == "missing":
             continue
         why = REASONS.get(ind.status, ind.status)
         by_reason.setdefault(why, []).append(ind.label)
         if ind.note and ind.status == "too few points":
-            notes.setdefault(why, ind.note)
+            too_few.setdefault(why, ind.note)
     reasons = []
     for why, labels in by_reason.items():
         names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-        reasons.append(f"{why} for {names}" + (f" ({notes[why]})" if why in notes else ""))
+        reasons.append(f"{why} for {names}" + (f" ({too_few[why]})" if why in too_few else ""))
     if not reasons:
         reasons.append("no figure or judgement for a scored indicator, only context figures")
-    return Gap("not scored", "; ".join(dict.fromkeys(reasons)), n_rows, n_judgements, n_context)
+    return Gap("not scored", "; ".join(dict.fromkeys(reasons)), n_rows, n_judgements, n_context, note)
 
 
-def card_gaps(rubric: Rubric, card: Scorecard, evidence, assessments) -> dict[str, Gap]:
-    return {mid: metric_gap(rubric, m, evidence, assessments) for mid, m in card.metrics.items()}
+def card_gaps(rubric: Rubric, card: Scorecard, evidence, assessments, notes: dict | None = None) -> dict[str, Gap]:
+    """Each metric's :class:`Gap`; ``notes`` maps a metric to its row of ``gaps.csv``."""
+    notes = notes or {}
+    return {
+        mid: metric_gap(rubric, m, evidence, assessments, notes[mid].note if mid in notes else "")
+        for mid, m in card.metrics.items()
+    }
 
 
-def scores_json(rubric: Rubric, card: Scorecard, evidence, assessments) -> dict:
-    """``card.to_json()`` with each metric's status, reason and counts on file."""
+def scores_json(rubric: Rubric, card: Scorecard, evidence, assessments, notes: dict | None = None) -> dict:
+    """``card.to_json()`` with each metric's status, reason, counts on file and curator's note."""
     data = card.to_json()
-    for mid, gap in card_gaps(rubric, card, evidence, assessments).items():
+    for mid, gap in card_gaps(rubric, card, evidence, assessments, notes).items():
         data["metrics"][mid].update(gap.to_json())
     return data
