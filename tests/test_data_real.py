@@ -76,7 +76,7 @@ def test_global_share_series_has_rival_trackers(slug):
 
 
 def test_xiaomi_scores_are_calibrated_on_the_original_report():
-    """The calibration policy of rubric 2026.12: anchors are not retuned to hold Xiaomi on the original report;
+    """The calibration policy of rubric 2026.12: anchors are not re-tuned to hold Xiaomi on the original report;
     the mean gap over the eleven sub-scores stays within a point, none is above two, the overall within five."""
     card = score_dataset(DS, "xiaomi")
     refs = DS.references["xiaomi"]
