@@ -222,3 +222,16 @@ def test_every_problem_is_reported_at_once(data_dir, good_row):
     append_row(data_dir / "evidence" / "acme.csv", {**good_row, "period": "soon"})
     messages = errors_for(data_dir)
     assert len(messages) >= 2
+
+
+def test_bad_gap_note_names_file_row_and_column(data_dir):
+    (data_dir / "gaps.csv").write_text(
+        "company,metric,note,checked\n"
+        "acme,happiness,A note long enough to pass the length check.,2026-11-30\n"
+        "initech,price_premium,A note long enough to pass the length check.,2026-11-30\n"
+        "acme,price_premium,short,30/11/2026\n"
+    )
+    messages = errors_for(data_dir)
+    assert "gaps.csv, row 2, column 'metric'" in only(messages, "unknown metric 'happiness'")
+    assert "gaps.csv, row 3, column 'company'" in only(messages, "'initech' is not in companies.csv")
+    assert "gaps.csv, row 4, column 'checked'" in only(messages, "is not a date")

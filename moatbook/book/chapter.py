@@ -739,8 +739,7 @@ class MetricChapter(Book):
                     body,
                     cls="mb-like",
                     numeric={1},
-                    caption=f"Like for like: {esc(_plain_label(spec.label).lower())} from one survey or release "
-                    f"({esc(sv.basis)})",
+                    caption=f"{esc(_plain_label(spec.label))}, like for like: one survey or release ({esc(sv.basis)})",
                 )
             )
         more = len(surveys) - min(limit, len(surveys))
