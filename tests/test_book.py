@@ -15,7 +15,7 @@ from moatbook.build import build_book, toc_chapters
 from moatbook.data import load
 from moatbook.data.schema import METRIC_IDS
 from moatbook.paths import CHAPTERS_DIR
-from moatbook.scoring import score_dataset
+from moatbook.scoring.report import analyse
 
 pytestmark = pytest.mark.build
 
@@ -33,12 +33,26 @@ def test_every_chapter_is_published(xiaomi_book):
 
 def test_scores_json_is_written_by_the_chapters_in_the_agreed_shape(xiaomi_book):
     scores = json.loads((xiaomi_book / "scores.json").read_text())
-    assert set(scores) == {"company", "overall", "band", "metrics"}
+    assert set(scores) == {
+        "company",
+        "overall",
+        "low",
+        "high",
+        "median",
+        "band",
+        "status",
+        "band_probabilities",
+        "rank_probabilities",
+        "metrics",
+    }
     assert scores["company"] == "xiaomi" and list(scores["metrics"]) == list(METRIC_IDS)
     for m in scores["metrics"].values():
-        assert set(m) == {"score", "low", "high", "n_evidence", "coverage"}
+        assert set(m) == {"score", "low", "high", "median", "n_evidence", "coverage", "status", "weight", "imputed"}
+    assert scores["low"] <= scores["overall"] <= scores["high"]
+    assert sum(scores["band_probabilities"].values()) == pytest.approx(1, abs=0.01)
+    assert sum(scores["rank_probabilities"].values()) == pytest.approx(1, abs=0.01)
     ds = load(["xiaomi"])
-    assert scores == score_dataset(ds, "xiaomi").to_json()
+    assert scores == json.loads(json.dumps(analyse(ds, "xiaomi", sensitivity=False).card.to_json()))
     for mid in METRIC_IDS:  # each metric chapter wrote its own part, equal to the scorecard's
         assert json.loads((xiaomi_book / "scores" / f"{mid}.json").read_text()) == scores["metrics"][mid]
 

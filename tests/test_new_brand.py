@@ -250,4 +250,4 @@ def test_validate_prints_likely_duplicates_as_warnings(data_dir, good_row, monke
     append_row(data_dir / "evidence" / "acme.csv", {**good_row, "value": "31.5", "source_id": "fx-tracker-b"})
     monkeypatch.setenv("MOATBOOK_DATA_DIR", str(data_dir))
     code, out = run(capsys, "validate", "--company", "acme")
-    assert code == 0 and "warning: likely duplicate" in out and "31.5" in out
+    assert code == 0 and "credited to two publishers, likely one figure" in out and "31.5" in out

@@ -16,19 +16,18 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections import defaultdict
-from functools import lru_cache
 from pathlib import Path
 
 from IPython.display import display
 from myst_nb import glue
 
-from ..data import Dataset, load
 from ..data.catalogue import metric_minimum
 from ..data.compare import like_for_like
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow
 from ..paths import check_slug
-from ..scoring import IndicatorResult, MetricResult, Scorecard, score_company, score_dataset
+from ..scoring import IndicatorResult, MetricResult, Scorecard, score_company
+from ..scoring.engine import peer_scores
 from ..scoring.gaps import Gap, card_gaps, scores_json
 from . import charts
 from .render import (
@@ -37,25 +36,18 @@ from .render import (
     box,
     bullets,
     esc,
+    fmt_interval,
     fmt_number,
     fmt_score,
     fmt_value,
     para,
+    score_phrase,
     source_link,
     table,
 )
+from .results import analysis, dataset
 
 # --------------------------------------------------------------------------- shared context
-
-
-@lru_cache(maxsize=8)
-def _load(company: str) -> Dataset:
-    return load([company])
-
-
-@lru_cache(maxsize=64)
-def _score(company_key: str, slug: str) -> Scorecard:
-    return score_dataset(_load(company_key), slug)
 
 
 def _glue(name: str, value) -> None:
@@ -67,11 +59,12 @@ class Book:
 
     def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
         self.slug = check_slug(company)
-        self.ds = _load(self.slug)
+        self.ds = dataset(self.slug)
         self.rubric = self.ds.rubric
         self.company = self.ds.company(self.slug)
         self.name = self.company.name
-        self.card = _score(self.slug, self.slug)
+        self.analysis = analysis(self.slug)
+        self.card = self.analysis.card
         self.peer_slugs = [
             p for p in self.company.peers if p in self.ds.companies and self.ds.company(p).kind == "brand"
         ]
@@ -82,12 +75,18 @@ class Book:
         self.reference = self.ds.references.get(self.slug, {})
         _glue("company", self.name)
         _glue("company_summary", self.company.summary)
-        _glue("overall", fmt_score(self.card.overall))
+        _glue("overall", fmt_score(self.card.overall) if self.card.overall is not None else "not rated")
+        _glue("overall_interval", fmt_interval(self.card.low, self.card.high))
+        _glue("overall_phrase", self.overall_phrase())
         _glue("band", self.card.band or "not rated")
         _glue("n_scored", self.card.n_scored)
         _glue("n_metrics", len(self.rubric.metrics))
         _glue("peer_names", ", ".join(self.ds.company(p).name for p in self.peer_slugs) or "none listed")
         _glue("rubric_version", self.rubric.version)
+        _glue("series_cap", f"{self.rubric.aggregation.series_cap:.0%}")
+        _glue("min_scored_metrics", self.rubric.aggregation.min_scored_metrics)
+        _glue("rank_probability", f"{self.rubric.claims.rank_probability:.0%}")
+        _glue("interval_level", f"{self.rubric.uncertainty.interval:.0%}")
 
     # -- helpers ----------------------------------------------------------------
 
@@ -114,7 +113,57 @@ class Book:
         )
 
     def peer_card(self, slug: str) -> Scorecard:
-        return _score(self.slug, slug)
+        return self.analysis.cards[slug]
+
+    def overall_phrase(self, card: Scorecard | None = None) -> str:
+        """The overall as every page states it: score, interval, band, and what it rests on."""
+        c = card or self.card
+        if c.overall is None:
+            return (
+                f"not rated: only {c.n_scored} of {len(c.metrics)} metrics rest on scored evidence, "
+                f"fewer than the {c.min_scored} the book needs before it states an overall"
+            )
+        text = f"{score_phrase(c.overall, c.low, c.high)} out of 100, {c.band}"
+        if c.status == "provisional":
+            missing = ", ".join(m.title.lower() for m in c.imputed)
+            text += f"; provisional, as {missing} {'is' if len(c.imputed) == 1 else 'are'} filled from the peers"
+        return text
+
+    def headline_box(self) -> Html:
+        """The overall as a box: score, band, 90% interval, chance of each band, what it rests on."""
+        c = self.card
+        if c.overall is None:
+            text = self.overall_phrase()
+            return Html(
+                box(
+                    f'<div class="mb-score-big">not rated</div><p>{esc(text[0].upper() + text[1:])}.</p>',
+                    "mb-headline mb-missing",
+                ),
+                "not rated",
+            )
+        bands = " · ".join(f"{esc(k)} {v:.0%}" for k, v in c.band_probabilities.items() if v >= 0.005)
+        grades: dict[str, int] = {}
+        for m in c.metrics.values():
+            if m.score is not None:
+                grades[m.coverage] = grades.get(m.coverage, 0) + 1
+        coverage = ", ".join(f"{n} at grade {g}" for g, n in sorted(grades.items()))
+        status = ""
+        if c.status == "provisional":
+            missing = ", ".join(m.title.lower() for m in c.imputed)
+            status = (
+                f'<div class="mb-score-meta mb-missing">Provisional: {esc(missing)} '
+                f"{'has' if len(c.imputed) == 1 else 'have'} no scored evidence and "
+                f"{'is' if len(c.imputed) == 1 else 'are'} filled from the peers.</div>"
+            )
+        html = (
+            f'<div class="mb-score-big">{c.overall:.1f}<span> / 100</span></div>'
+            f'<div class="mb-score-rating">{esc(c.band)}</div>'
+            f'<div class="mb-score-meta">90% interval {fmt_interval(c.low, c.high)} · chance of each band: {bands}'
+            f"</div>"
+            f'<div class="mb-score-meta">{c.n_scored} of {len(c.metrics)} metrics scored ({esc(coverage)})</div>'
+            + status
+        )
+        return Html(box(html, "mb-headline"), f"{c.overall:.1f} / 100 ({fmt_interval(c.low, c.high)})")
 
     def company_name(self, slug: str) -> str:
         return self.ds.company(slug).name
@@ -188,27 +237,30 @@ class MetricChapter(Book):
         _glue("metric_title", self.spec.title)
         _glue("metric_question", self.spec.question)
         _glue("score", fmt_score(r.score) if r.score is not None else "not scored")
-        _glue("score_range", f"{fmt_score(r.low)}–{fmt_score(r.high)}" if r.score is not None else "none")
+        _glue("score_interval", fmt_interval(r.low, r.high) if r.score is not None else "none")
         _glue("coverage", r.coverage)
         _glue("n_evidence", r.n_evidence)
         _glue("rating", self.rubric.rating(r.score).name if r.score is not None else "not rated")
         _glue("metric_weight", f"{r.weight:.1%}")
         self.gap = self.metric_gaps()[metric]
-        if self.gap.status == "no evidence":
-            sentence = (
-                f"There is no evidence on {self.name} for this metric yet, so it is left out of the "
-                "overall score; the chapter shows what would give it a sub-score."
-            )
-        elif r.score is None:
-            sentence = (
-                f"{self.name} has {self.gap.counts.removesuffix(' on file')} on this metric, but it is not "
-                f"scored: {self.gap.reason}. It is left out of the overall score."
-            )
+        if r.score is None:
+            if self.gap.status == "no evidence":
+                sentence = f"There is no evidence on {self.name} for this metric yet."
+            else:
+                sentence = (
+                    f"{self.name} has {self.gap.counts.removesuffix(' on file')} on this metric, but it is not "
+                    f"scored: {self.gap.reason}."
+                )
+            if r.imputed is not None:
+                sentence += (
+                    f" The overall fills it from the peers' sub-scores (about {r.imputed:.1f} out of 10, "
+                    f"90% interval {fmt_interval(r.low, r.high)}), so the overall is provisional."
+                )
+            sentence += " The chapter shows what is on file and what is missing."
         else:
             sentence = (
-                f"On the evidence below, {self.name} scores {r.score:.1f} out of 10 on this metric "
-                f"(range {r.low:.1f}–{r.high:.1f}, coverage grade {r.coverage}, "
-                f"{r.n_evidence} evidence rows)."
+                f"On the evidence below, {self.name} scores {score_phrase(r.score, r.low, r.high, r.coverage)} "
+                f"out of 10 on this metric, resting on {r.n_evidence} independent figures and judgements."
             )
         _glue("score_sentence", sentence)
 
@@ -476,8 +528,8 @@ class MetricChapter(Book):
             dict(
                 indicator=i.label,
                 points=round(i.points, 2),
-                low=round(i.low, 2),
-                high=round(i.high, 2),
+                low=round(i.low if i.low is not None else i.points, 2),
+                high=round(i.high if i.high is not None else i.points, 2),
                 weight=round(i.weight, 4),
             )
             for i in self.result.indicators
@@ -500,7 +552,7 @@ class MetricChapter(Book):
                     [
                         esc(ind.label),
                         esc(ind.kind),
-                        str(ind.rows_used),
+                        self._count_text(ind),
                         value,
                         esc(anchors),
                         f"{ind.points:.1f}",
@@ -522,14 +574,14 @@ class MetricChapter(Book):
                     ]
                 )
         if r.score is not None:
-            body.append(["<b>Sub-score</b>", "", f"<b>{r.n_evidence}</b>", "", "", "", "100%", f"<b>{r.score:.1f}</b>"])
+            body.append(["<b>Sub-score</b>", "", f"<b>{r.n_evidence}</b>", "", "", "", "100%", f"<b>{r.value:.2f}</b>"])
         display(
             Html(
                 table(
                     [
                         "Indicator",
                         "Kind",
-                        "Rows",
+                        "Figures",
                         "Value",
                         "Anchors (value→points)",
                         "Points",
@@ -539,7 +591,8 @@ class MetricChapter(Book):
                     body,
                     cls="mb-walk",
                     numeric={2, 5, 7},
-                    caption="How the sub-score is computed",
+                    caption="How the sub-score is computed. Figures: independent figures or judgements "
+                    "(a figure reprinted on several pages counts once; the pages behind it follow in brackets).",
                 )
             )
         )
@@ -549,6 +602,12 @@ class MetricChapter(Book):
         details = [self._detail(ind) for ind in r.indicators if ind.scored]
         if details:
             display(Html("".join(details)))
+
+    @staticmethod
+    def _count_text(ind: IndicatorResult) -> str:
+        if ind.rows_used > ind.figures_used:
+            return f"{ind.figures_used} ({ind.rows_used} pages)"
+        return str(ind.figures_used)
 
     def _value_text(self, ind: IndicatorResult, spec) -> str:
         if ind.kind == "ordinal":
@@ -565,7 +624,7 @@ class MetricChapter(Book):
         return esc(fmt_value(ind.value, ind.unit)) + ' <span class="mb-hint">(weighted mean)</span>'
 
     def _detail(self, ind: IndicatorResult) -> str:
-        total = sum(o.weight for o in ind.observations) or 1
+        total = sum(o.weight for o in ind.observations if o.counts) or 1
         body = []
         for o in ind.observations:
             if ind.kind == "ordinal":
@@ -574,12 +633,21 @@ class MetricChapter(Book):
                 what, value = esc(o.label), esc(fmt_number(o.value, 2))
             else:
                 what, value = esc(f"{o.label} ({o.period}, {o.market})"), esc(fmt_value(o.value, ind.unit))
-            share = f"{o.weight / total:.0%}" if o.weight else "0% (low confidence)"
+            if o.note:
+                what += f'<div class="mb-note">{esc(o.note)}</div>'
+            if o.counts:
+                share = f"{o.weight / total:.0%}"
+            else:
+                share = f'0% <span class="mb-hint">({esc(o.excluded or "left out")})</span>'
             body.append([what, value, f"{o.points:.1f}", share, "<br>".join(self.cite(s) for s in o.source_ids[:4])])
         note = f'<p class="mb-note">{esc(ind.note)}</p>' if ind.note else ""
+        interval = f", 90% interval {fmt_interval(ind.low, ind.high)}" if ind.low is not None else ""
+        n_obs = len([o for o in ind.observations if o.counts])
+        shown = len(ind.observations) - n_obs
+        extra = f" (and {shown} shown but not counted)" if shown else ""
         return (
-            f'<details class="mb-details"><summary>{esc(ind.label)}: {len(ind.observations)} observation(s), '
-            f"{ind.points:.1f} points</summary>{note}"
+            f'<details class="mb-details"><summary>{esc(ind.label)}: {n_obs} observation(s){extra}, '
+            f"{ind.points:.1f} points{interval}</summary>{note}"
             + table(["Observation", "Value", "Points", "Weight share", "Source"], body, numeric={1, 2, 3})
             + "</details>"
         )
@@ -590,15 +658,24 @@ class MetricChapter(Book):
         self._write_part()
         if r.score is None:
             why = (
-                f"No evidence on {esc(self.name)} for this metric"
+                f"No evidence on {esc(self.name)} for this metric."
                 if self.gap.status == "no evidence"
-                else f"Not scored: {esc(self.gap.reason)} ({esc(self.gap.counts)})"
+                else f"Not scored: {esc(self.gap.reason)} ({esc(self.gap.counts)})."
             )
+            if r.imputed is not None:
+                fill = (
+                    f"The overall fills this metric from the peers' sub-scores ({self._peer_pool_text(r)}): "
+                    f"{r.imputed:.1f} in the point score, drawn from among them in the uncertainty model "
+                    f"(90% interval {fmt_interval(r.low, r.high)}); so the overall is provisional."
+                )
+            elif self.card.overall is None:
+                fill = "The brand has too few scored metrics for an overall score."
+            else:
+                fill = ""
             note = f"<p>{esc(self.gap.note)}</p>" if self.gap.note else ""
             return Html(
                 box(
-                    f'<div class="mb-score-big">not scored</div><p>{why}. The metric is left out of the overall '
-                    f"score, and the other metrics' weights are scaled up to fill its place.</p>{note}",
+                    f'<div class="mb-score-big">not scored</div><p>{why}</p><p>{esc(fill)}</p>{note}',
                     "mb-score-card mb-missing",
                 ),
                 "not scored",
@@ -616,11 +693,15 @@ class MetricChapter(Book):
         html = (
             f'<div class="mb-score-big">{r.score:.1f}<span> / 10</span></div>'
             f'<div class="mb-score-rating">{esc(rating.name)}</div>'
-            f'<div class="mb-score-meta">range {r.low:.1f}–{r.high:.1f} · coverage {esc(r.coverage)} '
-            f"({esc(grade.meaning)}) · {r.n_evidence} evidence rows · "
-            f"{r.hard_share:.0%} of the weight on hard figures</div>{ref_html}"
+            f'<div class="mb-score-meta">90% interval {fmt_interval(r.low, r.high)} · coverage {esc(r.coverage)} '
+            f"({esc(grade.meaning)}) · {r.n_evidence} independent figures and judgements · "
+            f"{r.hard_share:.0%} of the weight on figures rather than judgements · "
+            f"{self.card.weights.get(self.metric_id, r.weight):.1%} of the overall</div>{ref_html}"
         )
         return Html(box(html, "mb-score-card"), f"{r.score:.1f} / 10")
+
+    def _peer_pool_text(self, r: MetricResult) -> str:
+        return ", ".join(f"{self.company_name(s)} {v:.1f}" for s, v in r.peers) or "none scored"
 
     def _write_part(self) -> None:
         if not self.output_dir:
@@ -672,23 +753,20 @@ class MetricChapter(Book):
             name = esc(self.company_name(slug))
             if slug == self.slug:
                 name = f"<b>{name}</b>"
-            body.append(
-                [
-                    name,
-                    fmt_score(m.score),
-                    f"{fmt_score(m.low)}–{fmt_score(m.high)}" if m.score is not None else "–",
-                    esc(m.coverage),
-                    str(m.n_evidence),
-                ]
-            )
+            if m.score is None:
+                status = "not scored" if m.status == "not scored" else "no evidence"
+                body.append([name, f'<span class="mb-missing">{status}</span>', "–", "–", str(m.n_available)])
+                continue
+            body.append([name, fmt_score(m.score), fmt_interval(m.low, m.high), esc(m.coverage), str(m.n_evidence)])
         display(
             Html(
                 table(
-                    ["Company", "Sub-score", "Range", "Coverage", "Evidence rows"],
+                    ["Company", "Sub-score", "90% interval", "Coverage", "Figures and judgements"],
                     body,
                     cls="mb-peers",
                     numeric={1, 4},
-                    caption=f"{esc(self.spec.title)}: {esc(self.name)} among its peers",
+                    caption=f"{esc(self.spec.title)}: {esc(self.name)} among its peers. Where two intervals "
+                    "overlap, the evidence does not tell the two brands apart on this metric.",
                 )
             )
         )
@@ -828,7 +906,9 @@ class MetricChapter(Book):
             changed = [
                 x.model_copy(update={"level": new_level}) if x is a else x for x in self.ds.assessments[self.slug]
             ]
-            alt = score_company(self.rubric, self.slug, self.ds.evidence[self.slug], changed, self.ds.sources)
+            alt = score_company(
+                self.rubric, self.slug, self.ds.evidence[self.slug], changed, self.ds.sources, self._peer_scores()
+            )
             m = alt.metrics[self.metric_id]
             items.append(
                 f"In <code>data/assessments/{esc(self.slug)}.csv</code>, change the level of "
@@ -841,7 +921,9 @@ class MetricChapter(Book):
         if scored:
             top = max(scored, key=lambda i: (i.weight, i.id))
             keep = [x for x in self.ds.evidence[self.slug] if (x.metric, x.indicator) not in self._reads_of(top.id)]
-            alt = score_company(self.rubric, self.slug, keep, self.ds.assessments[self.slug], self.ds.sources)
+            alt = score_company(
+                self.rubric, self.slug, keep, self.ds.assessments[self.slug], self.ds.sources, self._peer_scores()
+            )
             m = alt.metrics[self.metric_id]
             items.append(
                 f"Delete the rows behind <b>{esc(top.label)}</b> (the heaviest hard indicator here). The sub-score "
@@ -858,6 +940,12 @@ class MetricChapter(Book):
                 "every indicator and what it accepts."
             )
         return Html(bullets(items), "exercises")
+
+    def _peer_scores(self) -> dict[str, dict[str, float]]:
+        """The peers' sub-scores a what-if fills missing metrics from, as the book's own score does."""
+        if not hasattr(self, "_peers_cache"):
+            self._peers_cache = peer_scores(self.ds, self.slug)
+        return self._peers_cache
 
     def _reads_of(self, indicator_id: str) -> set[tuple[str, str]]:
         key = self.rubric.reads(self.metric_id, indicator_id)

@@ -115,13 +115,13 @@ def points_chart(rows: list[dict], title: str) -> alt.Chart:
         "points",
         list(df["indicator"]),
         title,
-        "bar: points; line: low-high range; hover for the weight",
+        "bar: points; line: 90% interval; hover for the weight",
         "points (0-10)",
         [
             alt.Tooltip("indicator:N", title="Indicator"),
             alt.Tooltip("points:Q", title="Points", format=".1f"),
-            alt.Tooltip("low:Q", title="Low", format=".1f"),
-            alt.Tooltip("high:Q", title="High", format=".1f"),
+            alt.Tooltip("low:Q", title="90% interval from", format=".1f"),
+            alt.Tooltip("high:Q", title="90% interval to", format=".1f"),
             alt.Tooltip("weight:Q", title="Weight", format=".0%"),
         ],
     )
@@ -142,13 +142,13 @@ def scores_chart(rows: list[dict], title: str) -> alt.Chart:
         "score",
         order,
         title,
-        "bar: sub-score; line: low-high range",
+        "bar: sub-score; line: 90% interval",
         "sub-score (0-10)",
         [
             alt.Tooltip("metric:N", title="Metric"),
             alt.Tooltip("score:Q", title="Sub-score", format=".1f"),
-            alt.Tooltip("low:Q", title="Low", format=".1f"),
-            alt.Tooltip("high:Q", title="High", format=".1f"),
+            alt.Tooltip("low:Q", title="90% interval from", format=".1f"),
+            alt.Tooltip("high:Q", title="90% interval to", format=".1f"),
             alt.Tooltip("coverage:N", title="Coverage"),
         ],
     )

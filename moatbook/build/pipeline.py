@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from ..book.results import prepare as prepare_analysis
 from ..data import DataError, load
 from ..paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug
 
@@ -335,7 +336,13 @@ def _log_scores(path: Path, company: str, log) -> None:
     """The overall, and each metric that is not scored with its reason, so a half-filled brand sees its gaps."""
     scores = json.loads(path.read_text())
     metrics = scores["metrics"]
-    overall = "not rated" if scores["overall"] is None else f"{scores['overall']:.1f} / 100 ({scores['band']})"
+    if scores["overall"] is None:
+        overall = "not rated"
+    else:
+        overall = (
+            f"{scores['overall']:.1f} / 100 (90% interval {scores['low']:.1f}-{scores['high']:.1f}, "
+            f"{scores['band']}{', provisional' if scores.get('status') == 'provisional' else ''})"
+        )
     scored = [m for m, v in metrics.items() if v["score"] is not None]
     log(f"[{company}] overall {overall}; {len(scored)} of {len(metrics)} metrics scored")
     for mid, v in metrics.items():
@@ -379,6 +386,11 @@ def build_book(
         missing = [str(s) for s in sources if not s.exists()]
         if missing:
             raise BuildError(f"chapter file(s) listed in _toc.yml are missing: {', '.join(missing)}")
+
+        t0 = time.perf_counter()
+        log(f"[{company}] scoring the brand and its peers, with intervals and sensitivity")
+        prepare_analysis(company)
+        report.timings["analysis"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         log(f"[{company}] executing {len(sources)} chapters on {jobs} worker(s)")

@@ -82,10 +82,26 @@ class UnitSpec(BaseModel):
             raise _err("not_integer", f"a value in '{unit}' must be a whole number, got {value:g}")
 
 
-class CombineSpec(BaseModel):
+class Reasoned(BaseModel):
+    """A block of settings where every setting carries a stated reason (``reasons.<setting>``)."""
+
     model_config = ConfigDict(extra="forbid")
+    reasons: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _every_setting_has_a_reason(self):
+        settings = [k for k in type(self).model_fields if k != "reasons"]
+        missing = [k for k in settings if len(self.reasons.get(k, "").strip()) < 20]
+        unknown = [k for k in self.reasons if k not in settings]
+        if missing:
+            raise _err("reasons", f"every setting needs a stated reason under 'reasons'; missing for {missing}")
+        if unknown:
+            raise _err("reasons", f"reasons given for unknown settings {unknown}")
+        return self
+
+
+class CombineSpec(Reasoned):
     half_life_years: float = Field(gt=0)
-    range_window_years: float = Field(gt=0)
     market_weights: dict[str, float]
     confidence_weights: dict[Literal["high", "medium", "low"], float]
 
@@ -163,6 +179,7 @@ class Indicator(BaseModel):
     markets: list[str] | None = None  # only these markets (None: any market in the rubric's list)
     exclude_markets: list[str] = Field(default_factory=list)  # any market but these
     quarters: QuarterRule | None = None  # an annual indicator: four quarters of one tracker make a year
+    anchors_reason: str | None = None
 
     @field_validator("anchors")
     @classmethod
@@ -187,6 +204,8 @@ class Indicator(BaseModel):
             "ordinal": ("weight", "anchors", "levels"),
             "context": ("unit",),
         }[self.kind]
+        if self.kind != "context":
+            need = (*need, "anchors_reason")
         for key in need:
             if getattr(self, key) is None:
                 name = "from" if key == "source" else key
@@ -239,17 +258,78 @@ class Metric(BaseModel):
         return self
 
 
+class Pillar(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str
+    metrics: list[str]
+
+
+class AggregationSpec(Reasoned):
+    """How sub-scores make the overall, and when a brand is provisional or not rated."""
+
+    min_scored_metrics: int = Field(ge=1, le=len(METRIC_IDS))
+    min_imputation_peers: int = Field(ge=1)
+    series_cap: float = Field(gt=0, le=1)
+    geometric_floor: float = Field(gt=0, le=10)
+    pillars: dict[str, Pillar]
+
+    @field_validator("pillars")
+    @classmethod
+    def _pillars(cls, v: dict[str, Pillar]) -> dict[str, Pillar]:
+        seen = [m for p in v.values() for m in p.metrics]
+        if sorted(seen) != sorted(METRIC_IDS):
+            raise _err("pillars", "the pillars must hold each of the eleven metrics exactly once")
+        return v
+
+
+class UncertaintySpec(Reasoned):
+    """The Monte Carlo: what is drawn, from which distributions, how often."""
+
+    draws: int = Field(ge=100)
+    seed: int = Field(ge=0)
+    interval: float = Field(gt=0, lt=1)
+    observation_sd_points: float = Field(ge=0)
+    judgement_shift_probability: float = Field(ge=0, le=1)
+    weight_concentration: float = Field(gt=0)
+    half_life_years: tuple[float, float]
+    market_weight_other: tuple[float, float]
+    sensitivity_draws: int = Field(ge=64)
+
+    @field_validator("half_life_years", "market_weight_other")
+    @classmethod
+    def _bounds(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < v[0] <= v[1]:
+            raise _err("bounds", f"bounds must be positive and in order, got {list(v)}")
+        return v
+
+
+class ClaimsSpec(Reasoned):
+    """When the book may say that one brand ranks above another."""
+
+    rank_probability: float = Field(gt=0.5, lt=1)
+
+
+class ChangelogEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    date: str
+    changes: list[str] = Field(min_length=1)
+
+
 class Rubric(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str
+    changelog: list[ChangelogEntry] = Field(min_length=1)
     units: dict[str, UnitSpec]
     markets: list[str]
     combine: CombineSpec
-    judgement_margin_levels: int = Field(ge=0)
     coverage_grades: list[CoverageGrade]
     bands: list[Band]
     ratings: list[Rating]
     thin_metric_indicators: int = Field(ge=1)
+    aggregation: AggregationSpec
+    uncertainty: UncertaintySpec
+    claims: ClaimsSpec
     metrics: dict[str, Metric]
 
     @field_validator("metrics")
@@ -310,6 +390,20 @@ class Rubric(BaseModel):
                     target = metric.indicators.get(ind.source)
                     if target is None or target.unit is None:
                         raise _err("from", f"{where}: 'from: {ind.source}' names no indicator of {mid} with a unit")
+        return self
+
+    @model_validator(mode="after")
+    def _version_in_changelog(self):
+        if self.changelog[0].version != self.version:
+            raise _err(
+                "changelog",
+                f"the newest changelog entry is '{self.changelog[0].version}', not the "
+                f"rubric's version '{self.version}': add an entry for this version first",
+            )
+        for p in self.aggregation.pillars.values():
+            for m in p.metrics:
+                if m not in self.metrics:
+                    raise _err("pillars", f"unknown metric '{m}' in a pillar")
         return self
 
     def resolve(self, ref: str, metric_id: str) -> tuple[str, Indicator] | None:
