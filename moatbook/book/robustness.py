@@ -157,6 +157,9 @@ class RobustnessChapter(Book):
         loo = a.leave_one_out
         if not loo.get("none") or len(loo["none"]) < 2:
             return Html(para("No rated peers to rank against.", "mb-missing"), "no ranking")
+        if self.slug not in loo["none"]:
+            # a brand with too few scored metrics has no overall, so no rank to test (a new brand half filled)
+            return Html(para(f"{esc(self.name)} is not rated, so it has no rank to test.", "mb-missing"), "no rank")
         base = ranks(loo["none"])
         slugs = sorted(base, key=lambda s: base[s])
         head = ["Left out", *[esc(self.company_name(s)) for s in slugs]]
