@@ -140,6 +140,68 @@ def test_book_shows_the_seed_comparison(xiaomi_book):
     assert "72" in rows[-1].get_text()
 
 
+# --------------------------------------------------------------------------- honest scores in the pages
+
+
+def test_every_printed_score_carries_its_interval(xiaomi_book):
+    scores = json.loads((xiaomi_book / "scores.json").read_text())
+    for metric in METRIC_IDS:
+        card = page(xiaomi_book, metric).select_one(".mb-score-card")
+        m = scores["metrics"][metric]
+        assert f"90% interval {m['low']:.1f}–{m['high']:.1f}" in card.get_text(" "), metric
+        assert f"coverage {m['coverage']}" in card.get_text(" ")
+        peers = page(xiaomi_book, metric).select_one("table.mb-peers")
+        assert "90% interval" in peers.select_one("thead").get_text()
+    factor = page(xiaomi_book, "scorecard").select_one("table.mb-scorecard")
+    for tr in factor.select("tbody tr")[: len(METRIC_IDS)]:
+        cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        assert re.fullmatch(r"\d+\.\d–\d+\.\d", cells[3]), cells
+    intro = page(xiaomi_book, "index") if (xiaomi_book / "html" / "chapters" / "index.html").exists() else None
+    for name in ("scorecard", "conclusion", "robustness"):
+        text = page(xiaomi_book, name).get_text(" ")
+        assert f"90% interval {scores['low']:.1f}–{scores['high']:.1f}" in text, name
+        assert not re.search(r"\brange \d", text), name  # the old sum-of-extremes range is gone
+    assert intro is None or "90% interval" in intro.get_text(" ")
+
+
+def test_robustness_chapter_shows_interval_sensitivity_and_ranking(xiaomi_book):
+    soup = page(xiaomi_book, "robustness")
+    for heading in (
+        "How sure the overall is",
+        "What moves it most",
+        "Where the uncertainty comes from",
+        "What the overall rests on",
+        "Among its peers",
+        "Three ways to add up",
+    ):
+        assert any(heading in h.get_text() for h in soup.find_all(["h2", "h3"])), heading
+    assert len(soup.select("table.mb-tornado tbody tr")) >= 8
+    assert len(soup.select("table.mb-indices tbody tr")) >= 5
+    assert len(soup.select("table.mb-aggregations tbody tr")) == 3
+    assert len(soup.select("table.mb-ranking tbody tr")) == 7
+    assert len(soup.select("table.mb-loo tbody tr")) == len(METRIC_IDS) + 1
+    assert len(soup.select('div[id^="altair-viz-"]')) >= 4
+    text = soup.get_text(" ")
+    assert "is level with" in text or "ranks above" in text
+
+
+def test_conclusion_claims_only_what_the_rank_probabilities_support(xiaomi_book):
+    from moatbook.scoring.report import score_set
+
+    ds = load(["xiaomi"])
+    _, cmp, _ = score_set(ds, ["xiaomi", *ds.companies["xiaomi"].peers])
+    text = page(xiaomi_book, "conclusion").get_text(" ")
+    names = {s: ds.companies[s].name for s in cmp.slugs}
+    for other in cmp.slugs:
+        if other == "xiaomi":
+            continue
+        claim = cmp.claim("xiaomi", other)
+        sentence = re.search(r"Xiaomi (ranks below[^.]*|ranks above[^.]*|is level with[^.]*)\.", text).group(0)
+        part = {"above": "ranks above", "below": "ranks below", "level": "is level with"}[claim]
+        segment = sentence.split(part, 1)[1].split(";")[0]
+        assert names[other] in segment, (other, claim, sentence)
+
+
 # --------------------------------------------------------------------------- builds on fictional data
 
 

@@ -235,3 +235,27 @@ def test_bad_gap_note_names_file_row_and_column(data_dir):
     assert "gaps.csv, row 2, column 'metric'" in only(messages, "unknown metric 'happiness'")
     assert "gaps.csv, row 3, column 'company'" in only(messages, "'initech' is not in companies.csv")
     assert "gaps.csv, row 4, column 'checked'" in only(messages, "is not a date")
+
+
+def test_validate_warns_about_reprints(data_dir, good_row):
+    """Rows that give one publisher's figure twice are a warning; a page under two ids is refused outright by the
+    source registry (tests/test_registry.py), so it never reaches the warnings."""
+    from moatbook.__main__ import duplicate_warnings
+    from tests.conftest import append_row
+
+    append_row(
+        data_dir / "sources.csv",
+        dict(
+            source_id="fx-survey-copy",
+            publisher="Survey House",
+            title="The same survey again",
+            url="https://example.org/survey-copy",
+            accessed="2026-11-30",
+            confidence="medium",
+        ),
+    )
+    append_row(data_dir / "evidence" / "acme.csv", good_row)
+    append_row(data_dir / "evidence" / "acme.csv", {**good_row, "source_id": "fx-survey-copy", "measure": "reprint"})
+    lines = duplicate_warnings(load(["acme"], data_dir=data_dir))
+    text = "\n".join(lines)
+    assert "group(s) of rows give one publisher's figure" in text and "fx-survey-copy" in text

@@ -234,7 +234,7 @@ score out of 100. Each brand has its own book with the evidence, the arithmetic 
 
 <h2>Ranking</h2>
 {ranking}
-<div id="overall-chart"></div>
+<div id="overall-chart" style="width: 100%; max-width: 720px"></div>
 
 <h2>The eleven sub-scores</h2>
 <p>Each cell is a sub-score out of 10 with its 90% interval and its coverage grade ({grades}). A dash means
@@ -303,4 +303,5 @@ def _overall_chart_spec(rows: list[dict], rubric) -> dict:
         ],
     )
     rules = base.mark_rule(color="#1d2a33", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
-    return alt.layer(bars, rules).properties(width=560, height=30 * max(1, len(df))).to_dict()
+    chart = alt.layer(bars, rules).properties(width="container", height=30 * max(1, len(df)))
+    return chart.configure_legend(orient="bottom", columns=3).to_dict()
