@@ -15,6 +15,7 @@ from moatbook.build import build_book, toc_chapters
 from moatbook.data import load
 from moatbook.data.schema import METRIC_IDS
 from moatbook.paths import CHAPTERS_DIR
+from moatbook.scoring.gaps import scores_json
 from moatbook.scoring.report import analyse
 
 pytestmark = pytest.mark.build
@@ -47,12 +48,30 @@ def test_scores_json_is_written_by_the_chapters_in_the_agreed_shape(xiaomi_book)
     }
     assert scores["company"] == "xiaomi" and list(scores["metrics"]) == list(METRIC_IDS)
     for m in scores["metrics"].values():
-        assert set(m) == {"score", "low", "high", "median", "n_evidence", "coverage", "status", "weight", "imputed"}
+        assert set(m) == {
+            "score",
+            "low",
+            "high",
+            "median",
+            "n_evidence",
+            "coverage",
+            "status",
+            "weight",
+            "imputed",
+            # each metric's reason, what is on file, the one-line summary and the curators' note on gaps
+            "reason",
+            "rows",
+            "judgements",
+            "summary",
+            "note",
+        }
     assert scores["low"] <= scores["overall"] <= scores["high"]
     assert sum(scores["band_probabilities"].values()) == pytest.approx(1, abs=0.01)
     assert sum(scores["rank_probabilities"].values()) == pytest.approx(1, abs=0.01)
     ds = load(["xiaomi"])
-    assert scores == json.loads(json.dumps(analyse(ds, "xiaomi", sensitivity=False).card.to_json()))
+    card = analyse(ds, "xiaomi", sensitivity=False).card
+    expected = scores_json(ds.rubric, card, ds.evidence["xiaomi"], ds.assessments["xiaomi"], ds.gap_notes.get("xiaomi"))
+    assert scores == json.loads(json.dumps(expected))
     for mid in METRIC_IDS:  # each metric chapter wrote its own part, equal to the scorecard's
         assert json.loads((xiaomi_book / "scores" / f"{mid}.json").read_text()) == scores["metrics"][mid]
 

@@ -22,11 +22,13 @@ from IPython.display import display
 from myst_nb import glue
 
 from .. import project
+from ..data.compare import like_for_like
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow
 from ..paths import check_slug
 from ..scoring import IndicatorResult, MetricResult, Scorecard
 from ..scoring.engine import peer_scores
+from ..scoring.gaps import Gap, card_gaps, scores_json
 from . import charts, downloads
 from .render import (
     Html,
@@ -89,6 +91,28 @@ class Book:
         _glue("interval_level", f"{self.rubric.uncertainty.interval:.0%}")
 
     # -- helpers ----------------------------------------------------------------
+
+    def metric_gaps(self, slug: str | None = None) -> dict[str, Gap]:
+        """Each metric's status (scored, not scored and why, no evidence) for ``slug`` (default: this book's)."""
+        slug = slug or self.slug
+        card = self.card if slug == self.slug else self.peer_card(slug)
+        return card_gaps(
+            self.rubric,
+            card,
+            self.ds.evidence.get(slug, []),
+            self.ds.assessments.get(slug, []),
+            self.ds.gap_notes.get(slug, {}),
+        )
+
+    def scores_json(self) -> dict:
+        """The scores file's content: the scorecard with each metric's status and counts."""
+        return scores_json(
+            self.rubric,
+            self.card,
+            self.ds.evidence.get(self.slug, []),
+            self.ds.assessments.get(self.slug, []),
+            self.ds.gap_notes.get(self.slug, {}),
+        )
 
     def peer_card(self, slug: str) -> Scorecard:
         return self.analysis.cards[slug]
@@ -286,8 +310,15 @@ class MetricChapter(Book):
         _glue("n_evidence", r.n_evidence)
         _glue("rating", self.rubric.rating(r.score).name if r.score is not None else "not rated")
         _glue("metric_weight", f"{r.weight:.1%}")
+        self.gap = self.metric_gaps()[metric]
         if r.score is None:
-            sentence = f"{self.name} has no scored evidence on this metric ({r.reason})."
+            if self.gap.status == "no evidence":
+                sentence = f"There is no evidence on {self.name} for this metric yet."
+            else:
+                sentence = (
+                    f"{self.name} has {self.gap.counts.removesuffix(' on file')} on this metric, but it is not "
+                    f"scored: {self.gap.reason}."
+                )
             if r.imputed is not None:
                 sentence += (
                     f" The overall fills it from the peers' sub-scores (about {r.imputed:.1f} out of 10, "
@@ -340,7 +371,7 @@ class MetricChapter(Book):
             items = sorted(groups[key], key=lambda r: (-_period_mid(r.period), r.market, r.source_id, r.measure))
             body = []
             for r in items:
-                measure = esc(r.measure)
+                measure = esc(r.measure) + self._tags(r)
                 if r.note:
                     measure += f'<div class="mb-note">{esc(r.note)}</div>'
                 body.append(
@@ -394,6 +425,26 @@ class MetricChapter(Book):
             "mb-hint",
         )
         return Html(summary + "".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
+
+    def _tags(self, r: EvidenceRow) -> str:
+        """Whose figure and whose population: tracker, sub-brand, price segment, surveyed population."""
+        tags = []
+        src = self.ds.sources.get(r.source_id)
+        if r.tracker and (src is None or r.tracker != src.publisher):
+            tags.append(("figure by", r.tracker))
+        if r.sub_brand:
+            tags.append(("sub-brand", r.sub_brand))
+        if r.segment:
+            tags.append(("segment", r.segment))
+        if r.population:
+            tags.append(("population", r.population))
+        if not tags:
+            return ""
+        return (
+            '<div class="mb-tags">'
+            + " ".join(f'<span class="mb-tag">{esc(k)}: {esc(v)}</span>' for k, v in tags)
+            + "</div>"
+        )
 
     def _scored_reads(self) -> set[tuple[str, str]]:
         """(metric, indicator) pairs whose rows feed a scored indicator of this metric."""
@@ -670,6 +721,11 @@ class MetricChapter(Book):
         r = self.result
         self._write_part()
         if r.score is None:
+            why = (
+                f"No evidence on {esc(self.name)} for this metric."
+                if self.gap.status == "no evidence"
+                else f"Not scored: {esc(self.gap.reason)} ({esc(self.gap.counts)})."
+            )
             if r.imputed is not None:
                 fill = (
                     f"The overall fills this metric from the peers' sub-scores ({self._peer_pool_text(r)}): "
@@ -680,9 +736,10 @@ class MetricChapter(Book):
                 fill = "The brand has too few scored metrics for an overall score."
             else:
                 fill = ""
+            note = f"<p>{esc(self.gap.note)}</p>" if self.gap.note else ""
             return Html(
                 box(
-                    f'<div class="mb-score-big">not scored</div><p>{esc(r.reason.capitalize())}.</p><p>{esc(fill)}</p>',
+                    f'<div class="mb-score-big">not scored</div><p>{why}</p><p>{esc(fill)}</p>{note}',
                     "mb-score-card mb-missing",
                 ),
                 "not scored",
@@ -715,7 +772,7 @@ class MetricChapter(Book):
             return
         out = Path(self.output_dir) / "scores"
         out.mkdir(parents=True, exist_ok=True)
-        payload = self.card.to_json()["metrics"][self.metric_id]
+        payload = self.scores_json()["metrics"][self.metric_id]
         (out / f"{self.metric_id}.json").write_text(json.dumps(payload, indent=2) + "\n")
 
     def moves(self) -> Html:
@@ -777,6 +834,7 @@ class MetricChapter(Book):
                 )
             )
         )
+        display(self.like_for_like())
         chart = None if getattr(self, "_peer_chart_shown", False) else self._peer_chart()
         if chart is not None:
             display(chart)
@@ -791,10 +849,57 @@ class MetricChapter(Book):
                 )
             )
 
+    def like_for_like(self, limit: int = 3) -> Html:
+        """Figures of this brand and its peers from one survey or release, or a note that there are none."""
+        keys = set(self._indicator_order())
+        slugs = [self.slug, *self.peer_slugs]
+        surveys = like_for_like(self.ds.evidence, self.ds.sources, keys, slugs, must_include=self.slug)
+        if not surveys:
+            return Html(
+                para(
+                    f"No survey or tracker release on file gives this metric's figures for {esc(self.name)} and a "
+                    "peer on the same basis (same publisher, period, market and population), so the sub-scores "
+                    "above compare figures from different sources.",
+                    "mb-hint mb-like",
+                ),
+                "no like-for-like figures",
+            )
+        parts = []
+        for sv in surveys[:limit]:
+            spec = self.rubric.metrics[sv.metric].indicators[sv.indicator]
+            order = sorted(sv.values, key=lambda s: (s != self.slug, self.company_name(s).lower()))
+            body = []
+            for slug in order:
+                name = esc(self.company_name(slug))
+                if slug == self.slug:
+                    name = f"<b>{name}</b>"
+                cites = "<br>".join(self.cite(x) for x in sv.source_ids[slug][:2])
+                body.append([name, esc(fmt_value(sv.values[slug], sv.unit)), cites])
+            parts.append(
+                table(
+                    ["Company", esc(_plain_label(spec.label)), "Source"],
+                    body,
+                    cls="mb-like",
+                    numeric={1},
+                    caption=f"{esc(_plain_label(spec.label))}, like for like: one survey or release ({esc(sv.basis)})",
+                )
+            )
+        more = len(surveys) - min(limit, len(surveys))
+        hint = para(
+            f"{plural(len(surveys), 'survey or release', 'surveys or releases')} on file measure {esc(self.name)} "
+            "and a peer on the same basis"
+            + (f"; the {min(limit, len(surveys))} covering most brands are shown." if more else ".")
+            + " Figures of a sub-brand are left out.",
+            "mb-hint",
+        )
+        return Html(hint + "".join(parts), f"{len(surveys)} like-for-like surveys")
+
     def caveats(self) -> Html:
         """Missing indicators, thin scores, facts counted twice, sources that disagree, mixed markets, old figures."""
         r = self.result
         items = []
+        if self.gap.note:
+            items.append(f"<b>Why the evidence is thin</b>: {esc(self.gap.note)}")
         for ind in r.missing:
             items.append(
                 f"<b>{esc(ind.label)}</b>: {esc(ind.status)}"

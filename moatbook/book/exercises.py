@@ -260,17 +260,17 @@ def _with_hypothetical(ch, iid: str, value: float) -> float | None:
 
 
 def _first_figure(ch):
-    levels = [s.label for s in ch.spec.indicators.values() if s.kind == "level" and s.scored]
+    from ..data.catalogue import metric_minimum
+
     q = (
         f"This metric has no scored evidence on {esc(ch.name)}. Which published figure would you look for first, "
         "and where?"
     )
     answer = (
-        "Any one of these indicators is scored from a single sourced figure: "
-        + esc(", ".join(levels))
-        + f". Add the source to <code>data/sources/</code>, the figure to "
-        f"<code>data/evidence/{esc(ch.slug)}.csv</code> and rebuild: the metric gets a sub-score, flagged as "
-        "resting on one indicator."
+        f"{esc(metric_minimum(ch.rubric, ch.metric_id))} Register the page in <code>data/sources.csv</code>, add "
+        f"the figure to <code>data/evidence/{esc(ch.slug)}.csv</code> (a judgement to "
+        f"<code>data/assessments/{esc(ch.slug)}.csv</code>) and rebuild: the metric gets a sub-score. The "
+        "appendix lists every indicator and what it accepts."
     )
     return q, answer
 

@@ -29,6 +29,10 @@ STATISTICS = {
 }
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _metric_link(metric_id: str, title: str) -> str:
     return f'<a href="{esc(metric_id)}.html">{esc(title)}</a>'
 
@@ -276,7 +280,7 @@ class ScorecardChapter(Book):
         if self.output_dir:
             out = Path(self.output_dir)
             out.mkdir(parents=True, exist_ok=True)
-            (out / "scores.json").write_text(json.dumps(self.card.to_json(), indent=2) + "\n")
+            (out / "scores.json").write_text(json.dumps(self.scores_json(), indent=2) + "\n")
         return self.summary()
 
     def summary(self) -> Html:
@@ -306,10 +310,11 @@ class ScorecardChapter(Book):
         """Metric, rating, sub-score with its interval, coverage and weight, and the justification."""
         rows = []
         c = self.card
+        gaps = self.metric_gaps()
         for mid, m in c.metrics.items():
             weight = f"{c.weights[mid]:.1%}" if c.weights else "–"
             if m.score is None:
-                text = f"{m.reason.capitalize()}."
+                text = f"{_sentence(gaps[mid].text())}."
                 if m.imputed is not None:
                     text += f" Filled from the peers for the overall: {m.imputed:.1f}."
                 interval = fmt_interval(m.low, m.high) if m.imputed is not None else "–"
@@ -376,9 +381,10 @@ class ScorecardChapter(Book):
     def evaluation_table(self) -> Html:
         """Factor / Measurement / Indication."""
         rows = []
+        gaps = self.metric_gaps()
         for mid, m in self.card.metrics.items():
             if m.score is None:
-                rows.append([_metric_link(mid, m.title), "no scored figures", "unknown: the evidence is missing"])
+                rows.append([_metric_link(mid, m.title), esc(gaps[mid].text()), "unknown: no evidence counts here"])
                 continue
             rating = self.rubric.rating(m.score)
             rows.append(
@@ -554,14 +560,19 @@ class Conclusion(Book):
 
     def gaps(self) -> Html:
         items = []
+        gaps = self.metric_gaps()
         for m in self.card.metrics.values():
+            note = f" {esc(gaps[m.id].note)}" if gaps[m.id].note else ""
             if m.score is None:
                 fill = (
                     f" The overall fills it from the peers ({m.imputed:.1f}), so the overall is provisional."
                     if m.imputed is not None
                     else ""
                 )
-                items.append(f"{_metric_link(m.id, m.title)}: not scored ({esc(m.reason)}).{esc(fill)}")
+                items.append(f"{_metric_link(m.id, m.title)}: {esc(gaps[m.id].text())}.{esc(fill)}{note}")
+                continue
+            if note and m.coverage in ("C", "D"):
+                items.append(f"{_metric_link(m.id, m.title)}: coverage {esc(m.coverage)}.{note}")
             elif m.coverage in ("C", "D"):
                 items.append(
                     f"{_metric_link(m.id, m.title)}: coverage {esc(m.coverage)}; the sub-score leans on "

@@ -20,6 +20,8 @@ AGGREGATION_LABELS = {
 class RobustnessChapter(Book):
     """Uncertainty of the overall, its sensitivity to each input, and the ranking under other choices."""
 
+    chapter = "robustness"
+
     def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
         super().__init__(company, build_date, output_dir)
         a = self.analysis
@@ -157,6 +159,9 @@ class RobustnessChapter(Book):
         loo = a.leave_one_out
         if not loo.get("none") or len(loo["none"]) < 2:
             return Html(para("No rated peers to rank against.", "mb-missing"), "no ranking")
+        if self.slug not in loo["none"]:
+            # a brand with too few scored metrics has no overall, so no rank to test (a new brand half filled)
+            return Html(para(f"{esc(self.name)} is not rated, so it has no rank to test.", "mb-missing"), "no rank")
         base = ranks(loo["none"])
         slugs = sorted(base, key=lambda s: base[s])
         head = ["Left out", *[esc(self.company_name(s)) for s in slugs]]

@@ -22,6 +22,7 @@ from ..book.ranking import order as rank_order
 from ..book.render import bullets, esc, fmt_interval
 from ..data import DataError, load
 from ..paths import BUILD_DIR, ROOT
+from ..scoring.gaps import scores_json
 from ..scoring.report import score_set
 from .pipeline import build_book, publish, source_version, vega_bundle
 
@@ -129,6 +130,30 @@ def _cell_colour(score: float | None) -> str:
     return f"background:rgb({r},{g},{b});color:rgb{text}"
 
 
+def missing_section(rubric, results: list[BrandResult]) -> str:
+    """Per brand: each metric without a sub-score, and each thin one with a curator's note, and why."""
+    blocks = []
+    for res in results:
+        if res.scores is None:
+            continue
+        items = []
+        for mid, m in res.scores["metrics"].items():
+            title = esc(rubric.metrics[mid].title)
+            link = f'<a href="{esc(res.slug)}/chapters/{esc(mid)}.html">{title}</a>'
+            note = f" {esc(m.get('note', ''))}" if m.get("note") else ""
+            if m["score"] is None:
+                summary = m.get("summary") or "no evidence"
+                items.append(f"<li>{link}: {esc(summary)}.{note}</li>")
+            elif note and m["coverage"] in ("C", "D"):
+                items.append(f"<li>{link}: scored on thin evidence (coverage {esc(m['coverage'])}).{note}</li>")
+        if items:
+            head = f'<h3><a href="{esc(res.slug)}/index.html">{esc(res.name)}</a></h3>'
+            blocks.append(f'{head}<ul class="mb-list">{"".join(items)}</ul>')
+    if not blocks:
+        return "<p>Every brand has a sub-score on every metric.</p>"
+    return "".join(blocks)
+
+
 def front_page(ds, results: list[BrandResult]) -> str:
     rubric = ds.rubric
     metrics = list(rubric.metrics)
@@ -155,7 +180,15 @@ def front_page(ds, results: list[BrandResult]) -> str:
     ranking = ranking_html + (bullets(notes) if notes else "") + bullets(claims)
     ranked = [by_slug[s] for s in rank_order(comparison)] + [r for r in results if r.slug not in comparison.slugs]
     for r in ranked:
-        r.scores = cards[r.slug].to_json() if r.slug in cards else r.scores
+        if r.slug in cards:
+            # the scorecard with each metric's status, reason, counts on file and the curators' note on gaps
+            r.scores = scores_json(
+                rubric,
+                cards[r.slug],
+                ds.evidence.get(r.slug, []),
+                ds.assessments.get(r.slug, []),
+                ds.gap_notes.get(r.slug, {}),
+            )
 
     head = "".join(f'<th class="mb-hm-head"><span>{esc(rubric.metrics[m].title)}</span></th>' for m in metrics)
     body = []
@@ -190,9 +223,11 @@ def front_page(ds, results: list[BrandResult]) -> str:
         if r.scores and r.scores["overall"] is not None
     ]
     spec = _overall_chart_spec(chart_rows, rubric)
+    chart_label = esc(_overall_chart_label(chart_rows))
     bands = " · ".join(f"{esc(b.name)} {b.min:g}–{b.max:g}" for b in rubric.bands)
     grades = " · ".join(f"<b>{esc(g.grade)}</b> {esc(g.meaning)}" for g in rubric.coverage_grades)
     built = dt.date.today().isoformat()
+    missing = missing_section(rubric, ranked)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -224,13 +259,19 @@ score out of 100. Each brand has its own book with the evidence, the arithmetic 
 
 <h2>Ranking</h2>
 {ranking}
-<div id="overall-chart" role="img" aria-label="{esc(_overall_chart_label(chart_rows))}"></div>
+<div id="overall-chart" style="width: 100%; max-width: 720px" role="img" aria-label="{chart_label}"></div>
 
 <h2>The eleven sub-scores</h2>
 <p>Each cell is a sub-score out of 10 with its 90% interval and its coverage grade ({grades}). A dash means
 no scored evidence: the overall fills that metric from the peers and is marked provisional. Click a cell to open
 the chapter.</p>
 {heatmap}
+
+<h2>What is missing, and why</h2>
+<p>A metric without a sub-score is named here with the reason; its weight goes to the brand's other metrics and
+the brand's overall is provisional. Metrics scored on thin evidence are named where the curators recorded why
+no better evidence was found.</p>
+{missing}
 
 <h2>How to read this</h2>
 <p>Bands of the overall score: {bands}. Every score comes with its 90% interval: the range it falls in for

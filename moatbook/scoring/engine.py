@@ -33,6 +33,7 @@ from itertools import pairwise
 import numpy as np
 
 from ..data.schema import AssessmentRow, EvidenceRow, Indicator, Rubric, Source
+from ..data.series import years_from_quarters
 from . import aggregate
 from .figures import Figure, consolidate
 
@@ -479,10 +480,19 @@ def score_ordinal(
 # --------------------------------------------------------------------------- metrics
 
 
-def rows_for(rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[EvidenceRow]) -> list[EvidenceRow]:
-    """Evidence rows an indicator reads (its own, those named by ``from``, or its series)."""
+def rows_for(
+    rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[EvidenceRow], sources: dict | None = None
+) -> list[EvidenceRow]:
+    """Evidence rows an indicator reads (its own, those named by ``from``, or its series).
+
+    With ``sources``, an annual series also gets the years that four quarters of one
+    tracker make (``quarters`` in the rubric; see :mod:`moatbook.data.series`).
+    """
     key = rubric.reads(metric_id, indicator_id)
-    return [r for r in evidence if (r.metric, r.indicator) == key]
+    rows = [r for r in evidence if (r.metric, r.indicator) == key]
+    if key is not None and sources is not None:
+        rows += years_from_quarters(rubric, *key, evidence, sources)
+    return rows
 
 
 def grade(rubric: Rubric, hard_share: float, present_share: float, n_evidence: int) -> str:
@@ -509,7 +519,7 @@ def score_indicator(
         rows = [a for a in assessments if a.metric == metric_id and a.indicator == iid]
         return score_ordinal(iid, spec, rows, rubric, sources)
     key = rubric.reads(metric_id, iid)
-    rows = rows_for(rubric, metric_id, iid, evidence)
+    rows = rows_for(rubric, metric_id, iid, evidence, sources)
     units = rubric.resolve(f"{key[0]}.{key[1]}", metric_id)[1]
     if spec.kind == "derived":
         return score_derived(iid, spec, rows, rubric, sources, units, key)
