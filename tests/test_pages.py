@@ -35,7 +35,7 @@ def any_book(request):
 
 def reader_text(soup: BeautifulSoup) -> str:
     main = soup.select_one("main") or soup
-    for hidden in main.select("script, style"):
+    for hidden in main.select("script, style, code"):  # code: file names and ids to type into a data file
         hidden.decompose()
     return main.get_text(" ")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..data.catalogue import ANY_MARKET, ANY_PERIOD, GENERAL_RULES, KIND_WORDS, catalogue, minimum_options
 from .chapter import Book, _glue
-from .render import Html, esc, para, table
+from .render import Html, code_ids, esc, para, table
 
 
 class CatalogueChapter(Book):
@@ -55,7 +55,7 @@ class CatalogueChapter(Book):
                 if e.scored:
                     line += f'<br><span class="mb-hint">Counts once it has {esc(e.minimum)}.</span>'
                 items.append(f"<li>{line}</li>")
-            options = "; or ".join(esc(o) for o in minimum_options(self.rubric, mid))
+            options = "; or ".join(code_ids(o) for o in minimum_options(self.rubric, mid))
             parts.append(
                 f'<details class="mb-details mb-catalogue"><summary>{esc(metric.title)}: '
                 f"{len(items)} indicators</summary>"

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from ..data.periods import parse_period
 from ..scoring import IndicatorResult, score_company
-from .render import bullets, esc, fmt_number, fmt_score, fmt_value
+from .render import bullets, code_ids, esc, fmt_number, fmt_score, fmt_value
 
 MAX_EXERCISES = 4
 
@@ -267,7 +267,7 @@ def _first_figure(ch):
         "and where?"
     )
     answer = (
-        f"{esc(metric_minimum(ch.rubric, ch.metric_id))} Register the page in <code>data/sources.csv</code>, add "
+        f"{code_ids(metric_minimum(ch.rubric, ch.metric_id))} Register the page in <code>data/sources.csv</code>, add "
         f"the figure to <code>data/evidence/{esc(ch.slug)}.csv</code> (a judgement to "
         f"<code>data/assessments/{esc(ch.slug)}.csv</code>) and rebuild: the metric gets a sub-score. The "
         "appendix lists every indicator and what it accepts."

@@ -10,6 +10,7 @@ sources.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 
@@ -165,3 +166,12 @@ def score_phrase(
         bits.append(f"coverage {coverage}")
     tail = f" ({'; '.join(bits)})" if bits else ""
     return f"{score:.1f}{scale}{tail}"
+
+
+_DATA_ID = re.compile(r"\b([a-z0-9]+(?:_[a-z0-9]+)+/[a-z0-9]+(?:_[a-z0-9]+)*)\b")
+
+
+def code_ids(text: str) -> str:
+    """Escape ``text`` and set the data-file ids in it (``customer_retention/repurchase_rate``) as code,
+    so a reader sees them as names to type into a file, not as words."""
+    return _DATA_ID.sub(r"<code>\1</code>", esc(text))
