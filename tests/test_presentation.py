@@ -327,3 +327,11 @@ def test_repository_and_issue_buttons_come_from_one_address(tmp_path, monkeypatc
         assert config["repository"]["url"] == url
         assert config["html"]["use_repository_button"] is shown and config["html"]["use_issues_button"] is shown
     project.repository_url.cache_clear()
+
+
+def test_data_file_ids_in_instructions_are_set_as_code():
+    from moatbook.book.render import code_ids
+
+    text = code_ids("one judgement on community_programs; 3 years of market_share_stability/global_share_annual <b>")
+    assert "<code>community_programs</code>" in text
+    assert "<code>market_share_stability/global_share_annual</code>" in text and "&lt;b&gt;" in text

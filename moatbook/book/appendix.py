@@ -53,7 +53,7 @@ class CatalogueChapter(Book):
                         facts.append(f"markets: {esc(e.markets)}")
                 line = f"<b>{esc(e.label)}</b> <code>{esc(e.where)}</code><br>{'; '.join(facts)}."
                 if e.scored:
-                    line += f'<br><span class="mb-hint">Counts once it has {esc(e.minimum)}.</span>'
+                    line += f'<br><span class="mb-hint">Counts once it has {code_ids(e.minimum)}.</span>'
                 items.append(f"<li>{line}</li>")
             options = "; or ".join(code_ids(o) for o in minimum_options(self.rubric, mid))
             parts.append(

@@ -168,10 +168,11 @@ def score_phrase(
     return f"{score:.1f}{scale}{tail}"
 
 
-_DATA_ID = re.compile(r"\b([a-z0-9]+(?:_[a-z0-9]+)+/[a-z0-9]+(?:_[a-z0-9]+)*)\b")
+_DATA_ID = re.compile(r"\b([a-z0-9]+(?:_[a-z0-9]+)+(?:/[a-z0-9]+(?:_[a-z0-9]+)*)?)\b")
 
 
 def code_ids(text: str) -> str:
-    """Escape ``text`` and set the data-file ids in it (``customer_retention/repurchase_rate``) as code,
+    """Escape ``text`` and set the data-file ids in it (``customer_retention/repurchase_rate``,
+    ``community_programs``: words joined by underscores, the only way ids are spelt) as code,
     so a reader sees them as names to type into a file, not as words."""
     return _DATA_ID.sub(r"<code>\1</code>", esc(text))
