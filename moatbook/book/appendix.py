@@ -48,9 +48,9 @@ class CatalogueChapter(Book):
                         units += f" (converted: {', '.join(e.conversions)})"
                     facts.append(f"units: {esc(units)}")
                     if e.periods != ANY_PERIOD:
-                        facts.append(f"periods: {esc(e.periods)}")
+                        facts.append(f"periods: {code_ids(e.periods)}")
                     if e.markets != ANY_MARKET:
-                        facts.append(f"markets: {esc(e.markets)}")
+                        facts.append(f"markets: {code_ids(e.markets)}")
                 line = f"<b>{esc(e.label)}</b> <code>{esc(e.where)}</code><br>{'; '.join(facts)}."
                 if e.scored:
                     line += f'<br><span class="mb-hint">Counts once it has {code_ids(e.minimum)}.</span>'
