@@ -14,7 +14,7 @@ STAMP := $(VENV)/.moatbook-installed
 .DEFAULT_GOAL := help
 METRIC ?=
 .PHONY: help venv validate indicators audit scores book site serve lint test test-unit test-build test-nbval test-browser \
-        bench new-company screenshots clean browser-deps
+        bench new-company screenshots clean browser-deps browser-check chapter
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -59,7 +59,7 @@ lint: $(STAMP) ## ruff (lint and format), codespell, and no outputs in chapter s
 	$(VENV)/bin/codespell
 	$(PY) scripts/check_chapters.py
 
-test: $(STAMP) lint ## run every test: lint, unit, a full Xiaomi build, nbval over its chapters, the browser
+test: $(STAMP) browser-check lint ## run every test: lint, unit, a full Xiaomi build, nbval over its chapters, the browser
 	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
 	$(PY) -m moatbook build --company xiaomi --jobs $(JOBS)
 	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile \
@@ -69,11 +69,23 @@ test: $(STAMP) lint ## run every test: lint, unit, a full Xiaomi build, nbval ov
 test-unit: $(STAMP) ## only the fast unit tests
 	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
 
+CHAPTER ?=
+chapter: $(STAMP) ## run one chapter alone: make chapter CHAPTER=price_premium [COMPANY=transsion]
+	@test -n "$(CHAPTER)" -a -f "chapters/$(CHAPTER).md" || { echo 'usage: make chapter CHAPTER=<a file in chapters/, without .md> [COMPANY=<slug>]'; exit 2; }
+	@mkdir -p _build/one/$(COMPANY)
+	@$(VENV)/bin/jupytext --quiet --to ipynb -o _build/one/$(COMPANY)/$(CHAPTER).src.ipynb chapters/$(CHAPTER).md
+	$(VENV)/bin/papermill --cwd _build/one/$(COMPANY) -p company $(COMPANY) --log-level WARNING --no-progress-bar \
+	    _build/one/$(COMPANY)/$(CHAPTER).src.ipynb _build/one/$(COMPANY)/$(CHAPTER).ipynb
+	@echo "executed: _build/one/$(COMPANY)/$(CHAPTER).ipynb (open it in Jupyter, or rebuild the book to see the page)"
+
 bench: $(STAMP) ## time a cold build against jupyter-book's own execution
 	$(PY) -m moatbook bench --company $(COMPANY) --jobs $(JOBS)
 
 screenshots: $(STAMP) ## screenshot every page of COMPANY's built book into _build/screenshots/
 	$(PY) scripts/screenshots.py _build/$(COMPANY)/html $$(cd _build/$(COMPANY)/html && ls chapters/*.html | sed 's/\.html$$//')
+
+browser-check: $(STAMP)
+	@$(PY) scripts/browser_check.py
 
 browser-deps: ## install Debian's chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }

@@ -50,22 +50,33 @@ def good_row() -> dict:
     )
 
 
+def built_book(slug: str) -> Path:
+    """The built book of ``slug``, built now unless an up-to-date one is already in _build/."""
+    from moatbook.build import build_book, source_version
+    from moatbook.data import load
+
+    out = BUILD_DIR / slug
+    info = out / "build-info.json"
+    with pytest.MonkeyPatch.context() as mp:  # the project's own data, whatever a test module points at
+        mp.delenv("MOATBOOK_DATA_DIR", raising=False)
+        ds = load([slug])
+        meta = json.loads(info.read_text()) if info.exists() else {}
+        if meta.get("data_version") != ds.book_version(slug) or meta.get("source_version") != source_version():
+            report = build_book(slug)
+            assert report.ok, report.error
+    return out
+
+
 @pytest.fixture(scope="session")
 def xiaomi_book() -> Path:
     """The built Xiaomi book (built now if `make test` has not built it already)."""
-    from moatbook.build import build_book
-    from moatbook.data import load
+    return built_book("xiaomi")
 
-    out = BUILD_DIR / "xiaomi"
-    info = out / "build-info.json"
-    from moatbook.build import source_version
 
-    ds = load(["xiaomi"])
-    meta = json.loads(info.read_text()) if info.exists() else {}
-    if meta.get("data_version") != ds.book_version("xiaomi") or meta.get("source_version") != source_version():
-        report = build_book("xiaomi")
-        assert report.ok, report.error
-    return out
+@pytest.fixture(scope="session")
+def transsion_book() -> Path:
+    """A brand with thin evidence: several metrics rest on one indicator or a judgement."""
+    return built_book("transsion")
 
 
 @pytest.fixture(scope="session")

@@ -85,6 +85,29 @@ def test_site_is_self_contained_with_relative_links(site):
 
 
 @pytest.mark.browser
+def test_front_page_keeps_contrast_and_each_book_links_back_to_it(site):
+    from moatbook.browser import audit, browser, open_page, serve
+
+    with serve(site) as base, browser() as ctx:
+        for width in (1280, 390):
+            page = open_page(ctx, f"{base}/index.html", width=width, wait_ms=300)
+            page.wait_for_selector("#overall-chart svg", timeout=8000)
+            found = audit(page, main="body")
+            page.close()
+            assert not found["contrast"], found["contrast"][:10]
+            [chart] = found["charts"]
+            assert chart["width"] <= chart["container"] + 1, f"the overall chart is clipped at {width} px"
+            assert "overall score" in chart["name"], chart["name"]
+        page = open_page(ctx, f"{base}/xiaomi/chapters/intro.html", wait_ms=0)
+        link = page.locator(".mb-site-link a")
+        assert link.is_visible()  # hidden in a book built alone, shown inside the site
+        link.click()
+        page.wait_for_load_state()
+        assert page.url.rstrip("/").endswith("/index.html") and page.locator("table.mb-ranking").count() == 1
+        page.close()
+
+
+@pytest.mark.browser
 def test_front_page_chart_renders_offline(site):
     from moatbook.browser import browser, serve
 

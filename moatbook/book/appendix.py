@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from ..data.catalogue import ANY_MARKET, ANY_PERIOD, GENERAL_RULES, KIND_WORDS, catalogue, minimum_options
 from .chapter import Book, _glue
-from .render import Html, esc, para, table
+from .render import Html, code_ids, esc, para, table
 
 
 class CatalogueChapter(Book):
     """Every indicator of the rubric: where its figures go, what it accepts, what it needs."""
+
+    chapter = "indicators"
 
     def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
         super().__init__(company, build_date, output_dir)
@@ -46,14 +48,14 @@ class CatalogueChapter(Book):
                         units += f" (converted: {', '.join(e.conversions)})"
                     facts.append(f"units: {esc(units)}")
                     if e.periods != ANY_PERIOD:
-                        facts.append(f"periods: {esc(e.periods)}")
+                        facts.append(f"periods: {code_ids(e.periods)}")
                     if e.markets != ANY_MARKET:
-                        facts.append(f"markets: {esc(e.markets)}")
+                        facts.append(f"markets: {code_ids(e.markets)}")
                 line = f"<b>{esc(e.label)}</b> <code>{esc(e.where)}</code><br>{'; '.join(facts)}."
                 if e.scored:
-                    line += f'<br><span class="mb-hint">Counts once it has {esc(e.minimum)}.</span>'
+                    line += f'<br><span class="mb-hint">Counts once it has {code_ids(e.minimum)}.</span>'
                 items.append(f"<li>{line}</li>")
-            options = "; or ".join(esc(o) for o in minimum_options(self.rubric, mid))
+            options = "; or ".join(code_ids(o) for o in minimum_options(self.rubric, mid))
             parts.append(
                 f'<details class="mb-details mb-catalogue"><summary>{esc(metric.title)}: '
                 f"{len(items)} indicators</summary>"

@@ -21,15 +21,15 @@ from pathlib import Path
 from IPython.display import display
 from myst_nb import glue
 
-from ..data.catalogue import metric_minimum
+from .. import project
 from ..data.compare import like_for_like
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow
 from ..paths import check_slug
-from ..scoring import IndicatorResult, MetricResult, Scorecard, score_company
+from ..scoring import IndicatorResult, MetricResult, Scorecard
 from ..scoring.engine import peer_scores
 from ..scoring.gaps import Gap, card_gaps, scores_json
-from . import charts
+from . import charts, downloads
 from .render import (
     Html,
     Plain,
@@ -41,6 +41,8 @@ from .render import (
     fmt_score,
     fmt_value,
     para,
+    plural,
+    reference_link,
     score_phrase,
     source_link,
     table,
@@ -197,8 +199,10 @@ class Book:
         )
         return source_link(source_id, label) + flag
 
+    chapter: str | None = None  # the chapter's file name, for its download links
+
     def about(self) -> Html:
-        """The small box at the top of every page: company, data version, build date."""
+        """The box at the top of every page: company, data version, build date, downloads, the site."""
         items = [
             ("Company", esc(self.name)),
             ("Data version", f"<code>{esc(self.data_version)}</code>"),
@@ -206,9 +210,53 @@ class Book:
             ("Built", esc(self.build_date)),
         ]
         inner = "".join(f'<span class="mb-about-item"><b>{k}</b> {v}</span>' for k, v in items)
+        links = []
+        if self.chapter:
+            links.append(_download(downloads.notebook_path(self.chapter), "this chapter (notebook)"))
+        metric = self.chapter if self.chapter in self.rubric.metrics else None
+        if metric:
+            links.append(_download(downloads.evidence_path(self.slug, metric), "its evidence (CSV)"))
+        else:
+            links.append(_download(downloads.evidence_path(self.slug), "all evidence (CSV)"))
+        links.append(_download(downloads.scores_path(self.slug), "scores (JSON)"))
+        inner += f'<span class="mb-about-item mb-downloads"><b>Download</b> {" · ".join(links)}</span>'
+        inner += '<span class="mb-about-item mb-site-link"><a href="../../index.html">All brands compared</a></span>'
         return Html(
             f'<div class="mb-about">{inner}</div>', f"{self.name} · data {self.data_version} · built {self.build_date}"
         )
+
+    def cite_box(self, heading: bool = True) -> Html:
+        """How to cite this book, from the project's CITATION.cff, with this book's title and versions."""
+        cff = project.citation()
+        authors = project.authors_text(cff)
+        title = f"{self.name}: brand loyalty as an economic moat"
+        year = self.build_date[:4]
+        url = project.repository_url()
+        version = f"Moat Book {cff.get('version', '')}, data version {self.data_version}, built {self.build_date}"
+        text = f"{authors} ({year}). <i>{esc(title)}</i>. {esc(version)}."
+        if url:
+            text += f' <a href="{esc(url)}">{esc(url)}</a>.'
+        key = f"moatbook-{self.slug}-{year}"
+        bib = (
+            f"@misc{{{key},\n  title  = {{{{{title}}}}},\n  author = {{{{{authors}}}}},\n  year   = {{{year}}},\n"
+            f"  note   = {{{version}}}" + (f",\n  url    = {{{url}}}" if url else "") + "\n}"
+        )
+        licences = (
+            "The code is free to reuse under the MIT licence and the data under CC BY 4.0; figures quoted from a "
+            "source keep that source's terms."
+        )
+        html = (
+            '<div class="mb-box mb-cite-box">'
+            + ('<p class="mb-cite-head"><b>Cite this book</b></p>' if heading else "")
+            + f'<p class="mb-cite-text">{text}</p>'
+            f'<details class="mb-details"><summary>BibTeX</summary><pre class="mb-bibtex">{esc(bib)}</pre></details>'
+            f'<p class="mb-hint">{esc(licences)}</p></div>'
+        )
+        return Html(html, f"{authors} ({year}). {title}. {version}.")
+
+
+def _download(path: str, label: str) -> str:
+    return f'<a class="mb-download" href="../{esc(path)}" download>{esc(label)}</a>'
 
 
 # --------------------------------------------------------------------------- metric chapters
@@ -223,6 +271,25 @@ def _plain_label(label: str) -> str:
     return label.replace(" (context)", "").replace(" (judgement)", "")
 
 
+_BASES = [
+    ("installed base", ("installed base", "active base", "active smartphone base", "in use")),
+    ("revenue", ("revenue", "by value", "value share", "sales value")),
+    ("activations", ("activation",)),
+    ("sales", ("sales", "sell-through", "sold")),
+    ("shipments", ("shipment", "shipped", "by volume", "sell-in")),
+]
+
+
+def measure_basis(measure: str) -> str:
+    """What a market figure counts, read from its description: installed base, revenue, activations,
+    sales or shipments ("" when it names none). Figures on different bases are not comparable."""
+    text = measure.lower()
+    for basis, words in _BASES:
+        if any(w in text for w in words):
+            return basis
+    return ""
+
+
 class MetricChapter(Book):
     """One metric for one company: evidence, charts, walk-through, sub-score, peers, caveats."""
 
@@ -231,6 +298,7 @@ class MetricChapter(Book):
         if metric not in self.rubric.metrics:
             raise KeyError(f"unknown metric '{metric}'")
         self.metric_id = metric
+        self.chapter = metric
         self.spec = self.rubric.metrics[metric]
         self.result: MetricResult = self.card.metrics[metric]
         r = self.result
@@ -280,12 +348,7 @@ class MetricChapter(Book):
 
     def _indicator_order(self) -> dict[tuple[str, str], int]:
         """Position of each (metric, indicator) whose rows this metric shows, in rubric order."""
-        order = {}
-        for i, iid in enumerate(self.spec.indicators):
-            key = self.rubric.reads(self.metric_id, iid)
-            if key is not None and key not in order:
-                order[key] = i
-        return order
+        return downloads.shown_keys(self.rubric, self.metric_id)
 
     # -- sections ---------------------------------------------------------------
 
@@ -326,7 +389,7 @@ class MetricChapter(Book):
             open_ = " open" if is_scored and len(items) <= 10 else ""
             parts.append(
                 f'<details class="mb-details mb-evidence-group"{open_}><summary>{esc(_plain_label(spec.label))}: '
-                f"{len(items)} figure(s){tag}</summary>"
+                f"{plural(len(items), 'figure')}{tag}</summary>"
                 + table(headers, body, cls="mb-evidence", numeric={0})
                 + "</details>"
             )
@@ -352,12 +415,13 @@ class MetricChapter(Book):
                     body,
                     cls="mb-judgements",
                     numeric={1},
-                    caption=f"{len(judgements)} judgement(s) on ordinal indicators (levels 0-4, defined in the rubric)",
+                    caption=f"{plural(len(judgements), 'judgement')} on a level from 0 to 4, each level "
+                    f'described in the rubric (see the <a href="methodology.html">methodology</a>)',
                 )
             )
         summary = para(
-            f"{len(rows)} figure(s) and {len(judgements)} judgement(s) on {esc(self.name)}. "
-            "Click an indicator to open or close its figures.",
+            f"{plural(len(rows), 'figure')} and {plural(len(judgements), 'judgement')} on {esc(self.name)}. "
+            "Open or close an indicator to show or hide its figures.",
             "mb-hint",
         )
         return Html(summary + "".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
@@ -391,137 +455,137 @@ class MetricChapter(Book):
         }
 
     def _timeline_candidate(self):
-        """The indicator with the most dated figures (at least 3 periods), for the time chart.
+        """The indicator, unit and market with the most dated figures (at least 3 periods), for the time chart.
 
-        Indicators that feed the score come before context ones.
+        One chart holds one quantity: the indicator's most used unit and its most
+        documented market (global first on a tie). A plain count is charted only when
+        every figure counts the same thing, so recalled cars and deaths never share an
+        axis. Indicators that feed the score come before context ones.
         """
-        by_ind = defaultdict(list)
+        by_key = defaultdict(list)
         for r in self.rows():
-            by_ind[(r.metric, r.indicator)].append(r)
+            by_key[(r.metric, r.indicator, r.unit, r.market)].append(r)
         scored = self._scored_reads()
-        candidates = [k for k, rows in by_ind.items() if len({r.period for r in rows}) >= 3]
+        candidates = []
+        for (mid, iid, unit, market), rows in by_key.items():
+            if len({r.period for r in rows}) < 3:
+                continue
+            if unit == "count" and len({r.measure.lower() for r in rows}) > 1:
+                continue
+            own = mid == self.metric_id
+            candidates.append(((mid, iid) in scored, own, len(rows), market == "global", mid, iid, unit, market))
         if not candidates:
-            return None, []
-        best = max(candidates, key=lambda k: (k in scored, len(by_ind[k]), k))
-        return best, by_ind[best]
+            return None, None, None, []
+        *_, mid, iid, unit, market = max(candidates)
+        return (mid, iid), unit, market, by_key[(mid, iid, unit, market)]
 
-    def charts(self) -> None:
-        """A time series of the best-documented indicator, or the figures by indicator."""
-        key, rows = self._timeline_candidate()
-        shown = False
-        if key:
-            # one unit per chart: keep the indicator's main unit
-            units = defaultdict(int)
-            for r in rows:
-                units[r.unit] += 1
-            unit = max(units, key=lambda u: (units[u], u))
-            data = []
-            for r in rows:
-                if r.unit != unit:
-                    continue
-                s = self.ds.sources[r.source_id]
-                data.append(
-                    dict(
-                        t=_period_mid(r.period),
-                        value=r.value,
-                        tracker=r.publisher(self.ds.sources),
-                        period=r.period,
-                        market=r.market,
-                        source=s.title,
-                    )
-                )
-            markets = sorted({d["market"] for d in data})
-            if len(markets) > 1:
-                main = max(markets, key=lambda m: (sum(d["market"] == m for d in data), m == "global", m))
-                data = [d for d in data if d["market"] == main]
-            else:
-                main = markets[0]
-            label = _plain_label(self._indicator_label(*key))
-            display(charts.timeline(data, f"{self.name}: {label.lower()} ({main})", unit))
-            shown = True
-        if not shown:
-            peer = self._peer_chart()
-            if peer is not None:
-                display(peer)
-                self._peer_chart_shown = True
-                shown = True
-        if not shown:
-            pts = self._points_rows()
-            if pts:
-                display(charts.points_chart(pts, f"{self.name}: points per indicator"))
-            else:
-                display(Html(para("Nothing to chart: there are no figures for this metric yet.", "mb-missing")))
+    def _sources_line(self, source_ids, lead: str = "Sources") -> str:
+        ids = sorted(set(source_ids), key=lambda s: self.citation_numbers.get(s, 10**6))
+        return f"{lead}: " + "; ".join(self.cite(s) for s in ids) + "." if ids else ""
 
-    def _latest(self, rows: list[EvidenceRow]) -> EvidenceRow | None:
-        if not rows:
-            return None
-        return max(rows, key=lambda r: (_period_mid(r.period), r.market == "global", r.value))
-
-    def _peer_indicator(self):
-        """The scored level indicator (or its source) with figures for the most companies."""
-        best, best_n = None, 1
-        for key in sorted(self._scored_reads()):
-            spec = self.rubric.metrics[key[0]].indicators[key[1]]
-            if spec.kind not in ("level", "context"):
-                continue
-            n = sum(
-                1
-                for slug in [self.slug, *self.peer_slugs]
-                if any((r.metric, r.indicator) == key for r in self.ds.evidence.get(slug, []))
-            )
-            has_own = any((r.metric, r.indicator) == key for r in self.ds.evidence.get(self.slug, []))
-            if n > best_n and has_own:
-                best, best_n = key, n
-        return best
-
-    def _peer_rows(self, key) -> list[dict]:
-        spec = self.rubric.metrics[key[0]].indicators[key[1]]
-        out = []
-        for slug in [self.slug, *self.peer_slugs]:
-            rows = [r for r in self.ds.evidence.get(slug, []) if (r.metric, r.indicator) == key and spec.factor(r.unit)]
-            latest = self._latest(rows)
-            if latest is None:
-                continue
-            out.append(
-                dict(
-                    company=self.company_name(slug),
-                    value=latest.value * spec.factor(latest.unit),
-                    period=latest.period,
-                    market=latest.market,
-                    highlight=slug == self.slug,
-                )
-            )
-        return out
-
-    def _peer_chart(self):
-        """Bars of one indicator for the brand and its peers: from one survey where one covers them, like for
-        like; otherwise each company's latest figure, and the subtitle says the sources differ."""
-        key = self._peer_indicator()
+    def timeline_figure(self):
+        """The time chart's figure (None when no indicator has three dated figures in one unit and market)."""
+        key, unit, market, rows = self._timeline_candidate()
         if key is None:
             return None
-        spec = self.rubric.metrics[key[0]].indicators[key[1]]
-        title = f"{_plain_label(spec.label)}: {self.name} and its peers"
-        slugs = [self.slug, *self.peer_slugs]
-        surveys = like_for_like(self.ds.evidence, self.ds.sources, {key}, slugs, must_include=self.slug)
-        if surveys:
-            sv = surveys[0]
-            rows = [
-                dict(
-                    company=self.company_name(s),
-                    value=v,
-                    period=sv.period,
-                    market=sv.market,
-                    highlight=s == self.slug,
-                )
-                for s, v in sv.values.items()
-            ]
-            return charts.peer_bars(rows, title, sv.unit, subtitle=f"like for like, one survey: {sv.basis}")
-        return charts.peer_bars(
-            self._peer_rows(key),
-            title,
-            spec.unit,
-            subtitle="latest figure per company; sources, periods and markets differ",
+        data = [
+            dict(
+                t=_period_mid(r.period),
+                value=r.value,
+                tracker=r.publisher(self.ds.sources),
+                measure=r.measure,
+                frequency=charts.FREQUENCY[parse_period(r.period).granularity],
+                period=r.period,
+                market=r.market,
+                sub_brand=r.sub_brand,
+                segment=r.segment,
+            )
+            for r in rows
+        ]
+        label = _plain_label(self._indicator_label(*key))
+        others = sorted({r.market for r in self.rows() if (r.metric, r.indicator) == key and r.market != market})
+        units = sorted({r.unit for r in self.rows() if (r.metric, r.indicator) == key and r.unit != unit})
+        note = ""
+        if others:
+            note += f"Figures for other markets ({', '.join(others)}) are in the evidence table."
+        if units:
+            note += (" " if note else "") + f"Figures in other units ({', '.join(units)}) are in the evidence table."
+        where = "worldwide" if market == "global" else market
+        return charts.timeline(
+            data,
+            f"{self.name}: {label} ({where})",
+            unit,
+            sources_html=self._sources_line(r.source_id for r in rows),
+            note=note,
         )
+
+    def charts(self) -> None:
+        """A time series of the best-documented indicator, else the peers' scored values, else the points."""
+        fig = self.timeline_figure()
+        if fig is None:
+            fig = self._peer_chart()
+            if fig is not None:
+                self._peer_chart_shown = True
+        if fig is None:
+            pts = self._points_rows()
+            if pts:
+                fig = charts.points_chart(pts, f"{self.name}: points per indicator", self._points_source())
+                self._points_chart_shown = True
+        if fig is None:
+            display(Html(para("Nothing to chart: there are no figures for this metric yet.", "mb-missing")))
+        else:
+            display(fig)
+
+    def _peer_indicator(self):
+        """The scored level indicator that the most of the book's companies have a scored value for.
+
+        Only an indicator the book's own company is scored on, and that at least one
+        peer is scored on, qualifies: the chart draws what the sub-scores use.
+        """
+        best, best_n = None, 1
+        for iid, spec in self.spec.indicators.items():
+            if spec.kind != "level":
+                continue
+            scored = [s for s in [self.slug, *self.peer_slugs] if self._scored_indicator(s, iid) is not None]
+            if self.slug in scored and len(scored) > best_n:
+                best, best_n = iid, len(scored)
+        return best
+
+    def _scored_indicator(self, slug: str, iid: str) -> IndicatorResult | None:
+        ind = next(i for i in self.peer_card(slug).metrics[self.metric_id].indicators if i.id == iid)
+        return ind if ind.scored and ind.value is not None else None
+
+    def _peer_rows(self, iid: str) -> tuple[list[dict], list[str], list[str]]:
+        """Each company's scored value of ``iid``; the companies without one; the sources behind the values."""
+        out, missing, sources = [], [], []
+        for slug in [self.slug, *self.peer_slugs]:
+            ind = self._scored_indicator(slug, iid)
+            if ind is None:
+                missing.append(self.company_name(slug))
+                continue
+            out.append(
+                dict(company=self.company_name(slug), value=ind.value, n=ind.rows_used, highlight=slug == self.slug)
+            )
+            sources += [sid for o in ind.observations if o.counts for sid in o.source_ids]
+        return out, missing, sources
+
+    def _peer_chart(self):
+        iid = self._peer_indicator()
+        if iid is None:
+            return None
+        rows, missing, sources = self._peer_rows(iid)
+        unit = self._scored_indicator(self.slug, iid).unit
+        label = _plain_label(self.spec.indicators[iid].label)
+        return charts.peer_bars(
+            rows,
+            f"{label}: {self.name} and its peers, as scored",
+            unit,
+            sources_html=self._sources_line(sources),
+            missing=missing,
+        )
+
+    def _points_source(self) -> str:
+        return "Points computed in this chapter from the figures and judgements in the evidence tables above."
 
     def _points_rows(self) -> list[dict]:
         return [
@@ -597,8 +661,8 @@ class MetricChapter(Book):
             )
         )
         pts = self._points_rows()
-        if pts:
-            display(charts.points_chart(pts, f"{self.name}: points per indicator"))
+        if pts and not getattr(self, "_points_chart_shown", False):
+            display(charts.points_chart(pts, f"{self.name}: points per indicator", self._points_source()))
         details = [self._detail(ind) for ind in r.indicators if ind.scored]
         if details:
             display(Html("".join(details)))
@@ -646,7 +710,7 @@ class MetricChapter(Book):
         shown = len(ind.observations) - n_obs
         extra = f" (and {shown} shown but not counted)" if shown else ""
         return (
-            f'<details class="mb-details"><summary>{esc(ind.label)}: {n_obs} observation(s){extra}, '
+            f'<details class="mb-details"><summary>{esc(ind.label)}: {plural(n_obs, "observation")}{extra}, '
             f"{ind.points:.1f} points{interval}</summary>{note}"
             + table(["Observation", "Value", "Points", "Weight share", "Source"], body, numeric={1, 2, 3})
             + "</details>"
@@ -687,7 +751,7 @@ class MetricChapter(Book):
         if ref is not None:
             diff = r.score - ref.score
             ref_html = (
-                f'<div class="mb-score-ref">Original report: <b>{fmt_number(ref.score)}</b> '
+                f'<div class="mb-score-ref">{reference_link("Original report")}: <b>{fmt_number(ref.score)}</b> '
                 f"({'+' if diff >= 0 else ''}{diff:.1f} here)</div>"
             )
         html = (
@@ -778,7 +842,7 @@ class MetricChapter(Book):
             display(
                 Html(
                     para(
-                        "No indicator of this metric has figures for both this company and a peer, "
+                        "No indicator of this metric has a scored value for both this company and a peer, "
                         "so there is no side-by-side chart.",
                         "mb-missing",
                     )
@@ -822,7 +886,8 @@ class MetricChapter(Book):
             )
         more = len(surveys) - min(limit, len(surveys))
         hint = para(
-            f"{len(surveys)} survey(s) or release(s) on file measure {esc(self.name)} and a peer on the same basis"
+            f"{plural(len(surveys), 'survey or release', 'surveys or releases')} on file measure {esc(self.name)} "
+            "and a peer on the same basis"
             + (f"; the {min(limit, len(surveys))} covering most brands are shown." if more else ".")
             + " Figures of a sub-brand are left out.",
             "mb-hint",
@@ -830,7 +895,7 @@ class MetricChapter(Book):
         return Html(hint + "".join(parts), f"{len(surveys)} like-for-like surveys")
 
     def caveats(self) -> Html:
-        """Missing indicators, low-confidence sources, sources that disagree, old figures."""
+        """Missing indicators, thin scores, facts counted twice, sources that disagree, mixed markets, old figures."""
         r = self.result
         items = []
         if self.gap.note:
@@ -843,6 +908,7 @@ class MetricChapter(Book):
             )
         if r.score is not None and len([i for i in r.indicators if i.scored]) < self.rubric.thin_metric_indicators:
             items.append("The sub-score rests on a single indicator: treat it as a first reading, not a verdict.")
+        items += self._counted_twice()
         items += self._disagreements()
         rows = self.rows()
         if rows:
@@ -868,14 +934,42 @@ class MetricChapter(Book):
             )
         if not items:
             items.append("No missing indicators, disagreeing sources or dated figures were found.")
-        return Html(bullets(items), f"{len(items)} caveats")
+        return Html(bullets(items), plural(len(items), "caveat"))
+
+    def _counted_twice(self) -> list[str]:
+        """A judgement that cites the sources of a scored figure weighs the same facts twice."""
+        r = self.result
+        figures = [i for i in r.indicators if i.scored and i.kind in ("level", "derived")]
+        out = []
+        for j in (i for i in r.indicators if i.scored and i.kind == "ordinal"):
+            cited = {sid for o in j.observations for sid in o.source_ids}
+            for f in figures:
+                shared = sorted(
+                    cited & {sid for o in f.observations if o.counts for sid in o.source_ids},
+                    key=lambda sid: self.citation_numbers.get(sid, 10**6),
+                )
+                if shared:
+                    out.append(
+                        f"The judgement on <b>{esc(_plain_label(j.label).lower())}</b> and the figures behind "
+                        f"<b>{esc(f.label.lower())}</b> rest on the same sources "
+                        f"({', '.join(self.cite(sid) for sid in shared)}), so the same events weigh on the "
+                        "sub-score twice: once as figures and once in the judgement."
+                    )
+        return out
 
     def _disagreements(self) -> list[str]:
+        """Figures from different trackers on the same quantity, period and market that differ by 5 % or more.
+
+        Figures that measure different things are never a disagreement: a share of
+        units shipped and a share of revenue, sales and shipments, an installed base
+        and new sales, or figures limited to a sub-brand or a price segment.
+        """
         groups = defaultdict(list)
         for r in self.rows():
-            groups[(r.metric, r.indicator, r.period, r.market, r.unit)].append(r)
+            basis = measure_basis(r.measure)
+            groups[(r.metric, r.indicator, r.period, r.market, r.unit, r.sub_brand, r.segment, basis)].append(r)
         out = []
-        for (mid, iid, period, market, unit), rows in sorted(groups.items()):
+        for (mid, iid, period, market, unit, *_), rows in sorted(groups.items()):
             pubs = {r.publisher(self.ds.sources) for r in rows}
             values = [r.value for r in rows]
             if len(pubs) < 2 or max(values) == min(values):
@@ -895,51 +989,16 @@ class MetricChapter(Book):
         return out[:6]
 
     def try_it(self) -> Html:
-        """Two exercises computed by the engine: change a judgement, drop an indicator."""
-        r = self.result
-        items = []
-        judgements = self.judgements()
-        if judgements:
-            a = sorted(judgements, key=lambda a: (a.indicator, a.level))[0]
-            levels = sorted(self.spec.indicators[a.indicator].levels)
-            new_level = a.level - 1 if a.level > levels[0] else a.level + 1
-            changed = [
-                x.model_copy(update={"level": new_level}) if x is a else x for x in self.ds.assessments[self.slug]
-            ]
-            alt = score_company(
-                self.rubric, self.slug, self.ds.evidence[self.slug], changed, self.ds.sources, self._peer_scores()
-            )
-            m = alt.metrics[self.metric_id]
-            items.append(
-                f"In <code>data/assessments/{esc(self.slug)}.csv</code>, change the level of "
-                f"<b>{esc(self.spec.indicators[a.indicator].label)}</b> from {a.level} to {new_level} and rebuild. "
-                f"The sub-score moves from {fmt_score(r.score)} to {fmt_score(m.score)}, and the overall score from "
-                f"{fmt_score(self.card.overall)} to {fmt_score(alt.overall)}. Do you agree with the level chosen? "
-                "Argue for one level up or down from its descriptor."
-            )
-        scored = [i for i in r.indicators if i.scored and i.kind != "ordinal"]
-        if scored:
-            top = max(scored, key=lambda i: (i.weight, i.id))
-            keep = [x for x in self.ds.evidence[self.slug] if (x.metric, x.indicator) not in self._reads_of(top.id)]
-            alt = score_company(
-                self.rubric, self.slug, keep, self.ds.assessments[self.slug], self.ds.sources, self._peer_scores()
-            )
-            m = alt.metrics[self.metric_id]
-            items.append(
-                f"Delete the rows behind <b>{esc(top.label)}</b> (the heaviest hard indicator here). The sub-score "
-                f"becomes {fmt_score(m.score)} instead of {fmt_score(r.score)} and its coverage grade "
-                f"{esc(m.coverage)} instead of {esc(r.coverage)}: the remaining indicators share its weight. "
-                "Is a score on less evidence still a fair reading?"
-            )
-        if not items:
-            items.append(
-                f"{esc(metric_minimum(self.rubric, self.metric_id))} Find such evidence on {esc(self.name)}, "
-                f"add it to <code>data/evidence/{esc(self.slug)}.csv</code> (a judgement to "
-                f"<code>data/assessments/{esc(self.slug)}.csv</code>), register its page in "
-                "<code>data/sources.csv</code> and rebuild: the metric gets a sub-score. The appendix lists "
-                "every indicator and what it accepts."
-            )
-        return Html(bullets(items), "exercises")
+        """Exercises the engine can answer for this company, each with its answer behind a toggle."""
+        from .exercises import exercises
+
+        items = exercises(self)
+        html = "".join(
+            f'<div class="mb-exercise"><p class="mb-exercise-q"><b>{i}.</b> {q}</p>'
+            f'<details class="mb-details mb-solution"><summary>Show the answer</summary>{a}</details></div>'
+            for i, (q, a) in enumerate(items, start=1)
+        )
+        return Html(f'<div class="mb-exercises">{html}</div>', plural(len(items), "exercise"))
 
     def _peer_scores(self) -> dict[str, dict[str, float]]:
         """The peers' sub-scores a what-if fills missing metrics from, as the book's own score does."""

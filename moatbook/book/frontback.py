@@ -7,7 +7,26 @@ from pathlib import Path
 
 from . import charts, ranking
 from .chapter import Book, _glue
-from .render import Html, bullets, esc, fmt_interval, fmt_number, fmt_score, fmt_value, para, table
+from .render import (
+    ORIGINAL_REPORT_ANCHOR,
+    Html,
+    bullets,
+    esc,
+    fmt_interval,
+    fmt_number,
+    fmt_score,
+    fmt_value,
+    para,
+    reference_link,
+    table,
+)
+
+STATISTICS = {
+    "slope": "trend (change per year)",
+    "cagr": "growth (% per year)",
+    "volatility": "volatility (spread of the yearly changes)",
+    "drawdown": "largest fall",
+}
 
 
 def _sentence(text: str) -> str:
@@ -19,6 +38,8 @@ def _metric_link(metric_id: str, title: str) -> str:
 
 
 class Intro(Book):
+    chapter = "intro"
+
     def headline(self) -> Html:
         return self.headline_box()
 
@@ -39,6 +60,8 @@ class Intro(Book):
 
 
 class Methodology(Book):
+    chapter = "methodology"
+
     def metrics_table(self) -> Html:
         rows = []
         for mid, m in self.rubric.metrics.items():
@@ -73,7 +96,9 @@ class Methodology(Book):
                     unit = ind.unit or self.rubric.resolve(ind.source, mid)[1].unit
                     what = f"level, in {unit}"
                 elif ind.kind == "derived":
-                    what = f"{ind.statistic} of {ind.source} over {ind.window_years} years"
+                    stat = STATISTICS.get(ind.statistic, ind.statistic)
+                    source = m.indicators[ind.source].label.replace(" (context)", "")
+                    what = f"{stat} of “{source}” over the latest {ind.window_years} years"
                 else:
                     what = f"judgement, levels {min(ind.levels)}–{max(ind.levels)}"
                 rows.append([esc(ind.label), esc(what), esc(anchors), f"{ind.weight:.0%}", esc(ind.description)])
@@ -248,6 +273,8 @@ class Methodology(Book):
 class ScorecardChapter(Book):
     """The scorecard: the two tables of the original report rebuilt from our scores and data."""
 
+    chapter = "scorecard"
+
     def write_scores(self) -> Html:
         """Write scores.json (the shape every tool reads) when the build asks for it."""
         if self.output_dir:
@@ -410,7 +437,7 @@ class ScorecardChapter(Book):
                 "what its sub-scores imply. Ours is always ten times the weighted mean of the sub-scores"
                 + (f", here <b>{fmt_score(self.card.overall)}</b>" if self.card.overall is not None else "")
                 + ", so it can be recomputed from the scorecard above."
-            ) + para(f"Source of the published scores: {esc(ref_overall.reference)}.", "mb-hint")
+            ) + para(f"Source of the published scores: {reference_link()} ({esc(ref_overall.reference)}).", "mb-hint")
         rows = []
         for mid, m in self.card.metrics.items():
             ref = self.reference.get(mid)
@@ -488,6 +515,8 @@ class ScorecardChapter(Book):
 
 
 class Conclusion(Book):
+    chapter = "conclusion"
+
     def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
         super().__init__(company, build_date, output_dir)
         scored = [m for m in self.card.metrics.values() if m.score is not None]
@@ -561,7 +590,46 @@ class Conclusion(Book):
         return Html(html, "ranking")
 
 
+class Glossary(Book):
+    chapter = "glossary"
+
+    def thresholds(self) -> Html:
+        """The coverage grades and the bands, as the rubric sets them today."""
+        return Html(Methodology.grades_table(self).html + Methodology.bands_table(self).html, "grades and bands")
+
+
 class WorksCited(Book):
+    chapter = "works_cited"
+
+    def original_report(self) -> Html:
+        """The published report whose scores the book compares with (or whose notes it cites), as an entry."""
+        cites_notes = any(self.ds.sources[sid].seed_citation for sid in self.used_sources)
+        refs = sorted({r.reference for r in self.reference.values()}) or sorted(
+            {r.reference for per in self.ds.references.values() for r in per.values()}
+        )
+        if not refs:
+            return Html("", "")
+        pub = sorted({r.rpartition(", section ")[0] or r for r in refs})[0]
+        title, _, rest = pub.partition(", ")
+        sections = sorted({r.rpartition(", section ")[2] for r in refs if r.startswith(pub) and ", section " in r})
+        where = f" Its scores come from section {esc('; '.join(sections))}." if sections and self.reference else ""
+        if self.reference:
+            role = (
+                " The rubric was calibrated once against its sub-scores, and the scorecard sets its scores beside "
+                "this book's."
+            )
+        else:
+            role = (
+                " It scored another brand; it is listed because the methodology chapter describes how the rubric "
+                "was calibrated against it."
+            )
+        notes = " Sources below that carry a note number are cited in it under that number." if cites_notes else ""
+        html = (
+            f'<p class="mb-works-ref" id="{ORIGINAL_REPORT_ANCHOR}"><b>The original report.</b> '
+            f"<i>{esc(title)}</i>{', ' + esc(rest) if rest else ''}.{where}{role}{notes}</p>"
+        )
+        return Html(html, "the original report")
+
     def sources(self) -> Html:
         uses: dict[str, set[str]] = {}
         for slug in [self.slug, *self.peer_slugs, *self.benchmarks]:
@@ -581,7 +649,7 @@ class WorksCited(Book):
             bits.append(f'<a href="{esc(s.url)}" rel="noopener noreferrer">{esc(s.url)}</a>.')
             bits.append(f"Accessed {esc(s.accessed)}.")
             if s.seed_citation:
-                bits.append(f"Original report note {s.seed_citation}.")
+                bits.append(f"Note {s.seed_citation} of {reference_link(prefix='')}.")
             if s.confidence == "low":
                 bits.append('<span class="mb-low">low confidence</span>')
             chapters = sorted(uses.get(sid, ()))

@@ -10,6 +10,7 @@ sources.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 
@@ -52,22 +53,55 @@ def fmt_number(value: float | None, digits: int = 1) -> str:
     return text
 
 
+_SCALES = {"million": 1e6, "billion": 1e9}
+
+
 def fmt_value(value: float | None, unit: str | None) -> str:
-    """A number with its unit, the way a reader says it: 13.8 %, USD 161, 741.7 million users."""
+    """A number with its unit, the way a reader says it: 13.8 %, USD 161, 741.7 million users.
+
+    Below one in a unit of millions or billions, the figure moves down a scale, so a
+    recall of 10,257 scooters reads "10,257 units", not "0.01 million units".
+    """
     if value is None:
         return "–"
+    if unit:
+        head, _, rest = unit.partition(" ")
+        if head in _SCALES and rest and 0 < abs(value) < 1:
+            if head == "billion":
+                return fmt_value(value * 1000, f"million {rest}")
+            return f"{fmt_number(round(value * 1e6), 0)} {rest}"
     number = fmt_number(value, 2 if abs(value) < 10 else 1)
     if not unit:
         return number
     if unit == "%":
         return f"{number} %"
+    if unit in ("% change", "pp"):
+        sign = "+" if value > 0 else ""
+        return f"{sign}{number} %" if unit == "% change" else f"{sign}{number} pp"
     if unit in ("USD", "CNY"):
         return f"{unit} {number}"
-    if unit.startswith("score"):
-        return number
+    if unit == "score -100..100":
+        return f"{number} (scale -100 to 100)"
+    if unit == "score 0..100":
+        return f"{number} out of 100"
     if unit == "rank":
         return f"#{number}"
+    if unit == "count":
+        return number
     return f"{number} {unit}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``3 figures``, ``1 figure``: a count with its noun, never "figure(s)"."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+ORIGINAL_REPORT_ANCHOR = "original-report"
+
+
+def reference_link(text: str = "the original report", prefix: str = "") -> str:
+    """A link to the works-cited entry of the published report whose scores the book compares with."""
+    return f'<a class="mb-cite" href="{prefix}works_cited.html#{ORIGINAL_REPORT_ANCHOR}">{esc(text)}</a>'
 
 
 def fmt_score(value: float | None) -> str:
@@ -132,3 +166,13 @@ def score_phrase(
         bits.append(f"coverage {coverage}")
     tail = f" ({'; '.join(bits)})" if bits else ""
     return f"{score:.1f}{scale}{tail}"
+
+
+_DATA_ID = re.compile(r"\b([a-z0-9]+(?:_[a-z0-9]+)+(?:/[a-z0-9]+(?:_[a-z0-9]+)*)?)\b")
+
+
+def code_ids(text: str) -> str:
+    """Escape ``text`` and set the data-file ids in it (``customer_retention/repurchase_rate``,
+    ``community_programs``: words joined by underscores, the only way ids are spelt) as code,
+    so a reader sees them as names to type into a file, not as words."""
+    return _DATA_ID.sub(r"<code>\1</code>", esc(text))

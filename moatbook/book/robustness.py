@@ -20,6 +20,8 @@ AGGREGATION_LABELS = {
 class RobustnessChapter(Book):
     """Uncertainty of the overall, its sensitivity to each input, and the ranking under other choices."""
 
+    chapter = "robustness"
+
     def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
         super().__init__(company, build_date, output_dir)
         a = self.analysis

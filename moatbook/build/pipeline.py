@@ -28,6 +28,8 @@ import yaml
 from ..book.results import prepare as prepare_analysis
 from ..data import DataError, load
 from ..paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug
+from ..project import repository_url
+from .downloads import publish_downloads
 
 CONFIG = ROOT / "_config.yml"
 TOC = ROOT / "_toc.yml"
@@ -281,6 +283,10 @@ def write_book_config(src: Path, company_name: str, execute: str = "off") -> Non
     config["title"] = f"{company_name}: brand loyalty as an economic moat"
     config.setdefault("execute", {})["execute_notebooks"] = execute
     config["exclude_patterns"] = ["_build", "**/.ipynb_checkpoints"]
+    url = repository_url()
+    config.setdefault("repository", {})["url"] = url
+    if not url:  # no address known: no buttons rather than buttons to nowhere
+        config.setdefault("html", {}).update(use_repository_button=False, use_issues_button=False)
     (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     shutil.copy2(TOC, src / "_toc.yml")
 
@@ -413,6 +419,7 @@ def build_book(
         shutil.copy2(vega_bundle(out_root / ".cache"), src / "_static" / "vega-offline.js")
         build_html(src, stage)
         (stage / "_build" / "html").rename(stage / "html")
+        publish_downloads(stage, ds, company)
         shutil.rmtree(stage / "_build", ignore_errors=True)
         shutil.rmtree(src, ignore_errors=True)
         report.timings["html"] = time.perf_counter() - t0

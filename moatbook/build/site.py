@@ -27,6 +27,7 @@ from ..scoring.report import score_set
 from .pipeline import build_book, publish, source_version, vega_bundle
 
 STATIC = ROOT / "_static"
+SITE_LINKS_SHOWN = "/* This book is part of the cross-brand site: its links to the site are shown. */\n"
 
 
 @dataclass
@@ -79,6 +80,8 @@ def build_site(jobs: int = 2, out_root: Path = BUILD_DIR, force: bool = False, l
     for res in results:
         if res.scores is not None:
             shutil.copytree(out_root / res.slug / "html", stage / res.slug)
+            # inside the site, each book shows its link back to the front page
+            (stage / res.slug / "_static" / "moatbook-standalone.css").write_text(SITE_LINKS_SHOWN, encoding="utf-8")
     shutil.copy2(STATIC / "moatbook.css", stage / "_static" / "moatbook.css")
     shutil.copy2(vega_bundle(out_root / ".cache"), stage / "_static" / "vega-offline.js")
     (stage / "index.html").write_text(front_page(ds, results), encoding="utf-8")
@@ -96,14 +99,35 @@ def build_site(jobs: int = 2, out_root: Path = BUILD_DIR, force: bool = False, l
 # --------------------------------------------------------------------------- the front page
 
 
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def f(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+DARK_TEXT, LIGHT_TEXT = (16, 32, 44), (255, 255, 255)
+
+
 def _cell_colour(score: float | None) -> str:
+    """A heatmap cell: light to dark blue over 0-10, with whichever text colour reads at 4.5:1 or more."""
     if score is None:
-        return "background:#f1f1f1;color:#777"
-    # light to dark blue over 0-10
+        return "background:#f1f1f1;color:#4d5660"
     t = max(0.0, min(1.0, score / 10))
-    r, g, b = (int(240 - 200 * t), int(246 - 160 * t), int(252 - 110 * t))
-    colour = "#fff" if t > 0.62 else "#10202c"
-    return f"background:rgb({r},{g},{b});color:{colour}"
+    bg = (240 - 200 * t, 246 - 160 * t, 252 - 110 * t)
+    while max(contrast(DARK_TEXT, bg), contrast(LIGHT_TEXT, bg)) < 4.5:
+        bg = tuple(c * 0.96 for c in bg)  # mid blues: darken until white text reads
+    text = DARK_TEXT if contrast(DARK_TEXT, bg) >= contrast(LIGHT_TEXT, bg) else LIGHT_TEXT
+    r, g, b = (round(c) for c in bg)
+    return f"background:rgb({r},{g},{b});color:rgb{text}"
 
 
 def missing_section(rubric, results: list[BrandResult]) -> str:
@@ -199,6 +223,7 @@ def front_page(ds, results: list[BrandResult]) -> str:
         if r.scores and r.scores["overall"] is not None
     ]
     spec = _overall_chart_spec(chart_rows, rubric)
+    chart_label = esc(_overall_chart_label(chart_rows))
     bands = " · ".join(f"{esc(b.name)} {b.min:g}–{b.max:g}" for b in rubric.bands)
     grades = " · ".join(f"<b>{esc(g.grade)}</b> {esc(g.meaning)}" for g in rubric.coverage_grades)
     built = dt.date.today().isoformat()
@@ -234,7 +259,7 @@ score out of 100. Each brand has its own book with the evidence, the arithmetic 
 
 <h2>Ranking</h2>
 {ranking}
-<div id="overall-chart" style="width: 100%; max-width: 720px"></div>
+<div id="overall-chart" style="width: 100%; max-width: 720px" role="img" aria-label="{chart_label}"></div>
 
 <h2>The eleven sub-scores</h2>
 <p>Each cell is a sub-score out of 10 with its 90% interval and its coverage grade ({grades}). A dash means
@@ -304,4 +329,13 @@ def _overall_chart_spec(rows: list[dict], rubric) -> dict:
     )
     rules = base.mark_rule(color="#1d2a33", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
     chart = alt.layer(bars, rules).properties(width="container", height=30 * max(1, len(df)))
-    return chart.configure_legend(orient="bottom", columns=3).to_dict()
+    # sized to its container, with the band legend under it, so nothing is clipped on a phone
+    spec = chart.configure_legend(orient="bottom", columns=3, labelLimit=160).to_dict()
+    spec["description"] = _overall_chart_label(rows)  # vega-embed names the chart with it
+    return spec
+
+
+def _overall_chart_label(rows: list[dict]) -> str:
+    """The chart's accessible name: what it shows, and every brand's overall."""
+    scores = "; ".join(f"{r['brand']} {r['overall']:.1f}" for r in rows)
+    return f"Bar chart of each brand's overall score out of 100 with its 90% interval: {scores}."

@@ -424,7 +424,10 @@ def score_derived(
         rows_used |= {k for f in figs for k in f.row_keys}
     notes = []
     if left_out:
-        notes.append(f"{left_out} low-confidence figure(s) left out: a trend reads only one publisher's own series")
+        notes.append(
+            f"{left_out} low-confidence {'figure' if left_out == 1 else 'figures'} left out: "
+            "a trend reads only one publisher's own series"
+        )
     if not obs:
         res.status = "too few points"
         res.note = "; ".join(
