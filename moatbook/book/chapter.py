@@ -13,21 +13,18 @@ names a company.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from collections import defaultdict
-from functools import lru_cache
 from pathlib import Path
 
 from IPython.display import display
 from myst_nb import glue
 
-from ..data import Dataset, load
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow
 from ..paths import check_slug
-from ..scoring import IndicatorResult, MetricResult, Scorecard, score_company, score_dataset
-from . import charts
+from ..scoring import IndicatorResult, MetricResult, Scorecard, score_company
+from . import charts, context
 from .render import (
     Html,
     Plain,
@@ -45,51 +42,46 @@ from .render import (
 # --------------------------------------------------------------------------- shared context
 
 
-@lru_cache(maxsize=8)
-def _load(company: str) -> Dataset:
-    return load([company])
-
-
-@lru_cache(maxsize=64)
-def _score(company_key: str, slug: str) -> Scorecard:
-    return score_dataset(_load(company_key), slug)
-
-
 def _glue(name: str, value) -> None:
     glue(name, Plain(value), display=False)
 
 
 class Book:
-    """The book for one company: its data, its scores and its peers' scores."""
+    """The book for one company: its data, its scores and its peers' scores.
+
+    The data and the scores come from :mod:`moatbook.book.context`, computed once
+    per build (or once per process when a chapter runs on its own).
+    """
+
+    #: glue the book-wide summary (overall score, band, peers); metric chapters show only their metric
+    GLUE_SUMMARY = True
 
     def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
         self.slug = check_slug(company)
-        self.ds = _load(self.slug)
+        self.ds = context.dataset(self.slug)
         self.rubric = self.ds.rubric
         self.company = self.ds.company(self.slug)
         self.name = self.company.name
-        self.card = _score(self.slug, self.slug)
-        self.peer_slugs = [
-            p for p in self.company.peers if p in self.ds.companies and self.ds.company(p).kind == "brand"
-        ]
-        self.benchmarks = [s for s, c in self.ds.companies.items() if c.kind == "benchmark"]
-        self.build_date = build_date or _dt.date.today().isoformat()
+        self.card = context.scorecard(self.slug, self.slug)
+        self.peer_slugs = context.peer_brands(self.ds, self.slug)
+        self.benchmarks = context.benchmarks(self.ds)
+        self.build_date = build_date
         self.output_dir = output_dir
-        self.data_version = self.ds.book_version(self.slug)
         self.reference = self.ds.references.get(self.slug, {})
         _glue("company", self.name)
-        _glue("company_summary", self.company.summary)
-        _glue("overall", fmt_score(self.card.overall))
-        _glue("band", self.card.band or "not rated")
-        _glue("n_scored", self.card.n_scored)
-        _glue("n_metrics", len(self.rubric.metrics))
-        _glue("peer_names", ", ".join(self.ds.company(p).name for p in self.peer_slugs) or "none listed")
         _glue("rubric_version", self.rubric.version)
+        if self.GLUE_SUMMARY:
+            _glue("company_summary", self.company.summary)
+            _glue("overall", fmt_score(self.card.overall))
+            _glue("band", self.card.band or "not rated")
+            _glue("n_scored", self.card.n_scored)
+            _glue("n_metrics", len(self.rubric.metrics))
+            _glue("peer_names", ", ".join(self.ds.company(p).name for p in self.peer_slugs) or "none listed")
 
     # -- helpers ----------------------------------------------------------------
 
     def peer_card(self, slug: str) -> Scorecard:
-        return _score(self.slug, slug)
+        return context.scorecard(self.slug, slug)
 
     def company_name(self, slug: str) -> str:
         return self.ds.company(slug).name
@@ -97,16 +89,7 @@ class Book:
     @property
     def used_sources(self) -> list[str]:
         """Source ids cited anywhere in this book (the company's, its peers' and the benchmarks' rows)."""
-        ids = []
-        for slug in [self.slug, *self.peer_slugs, *self.benchmarks]:
-            ids += [r.source_id for r in self.ds.evidence.get(slug, [])]
-            for a in self.ds.assessments.get(slug, []):
-                ids += a.source_ids
-        return sorted(set(ids), key=self._source_sort_key)
-
-    def _source_sort_key(self, sid: str):
-        s = self.ds.sources[sid]
-        return (s.publisher.lower(), s.published, s.title.lower(), sid)
+        return context.cited_sources(self.ds, self.slug)
 
     @property
     def citation_numbers(self) -> dict[str, int]:
@@ -124,17 +107,21 @@ class Book:
         return source_link(source_id, label) + flag
 
     def about(self) -> Html:
-        """The small box at the top of every page: company, data version, build date."""
+        """The small box at the top of every page: company, data version, rubric, build date.
+
+        The data version and the build date are the book's, not the chapter's: the
+        build fills them in when it publishes the pages (``data-mb-fill`` slots), so
+        a chapter's executed notebook does not change when only other chapters' data
+        or the date did.
+        """
         items = [
             ("Company", esc(self.name)),
-            ("Data version", f"<code>{esc(self.data_version)}</code>"),
+            ("Data version", '<code data-mb-fill="data_version"></code>'),
             ("Rubric", esc(self.rubric.version)),
-            ("Built", esc(self.build_date)),
+            ("Built", '<span data-mb-fill="build_date"></span>'),
         ]
         inner = "".join(f'<span class="mb-about-item"><b>{k}</b> {v}</span>' for k, v in items)
-        return Html(
-            f'<div class="mb-about">{inner}</div>', f"{self.name} · data {self.data_version} · built {self.build_date}"
-        )
+        return Html(f'<div class="mb-about">{inner}</div>', f"{self.name} · rubric {self.rubric.version}")
 
 
 # --------------------------------------------------------------------------- metric chapters
@@ -150,7 +137,14 @@ def _plain_label(label: str) -> str:
 
 
 class MetricChapter(Book):
-    """One metric for one company: evidence, charts, walk-through, sub-score, peers, caveats."""
+    """One metric for one company: evidence, charts, walk-through, sub-score, peers, caveats.
+
+    A metric chapter reads only its own metric (its rows and judgements for the
+    brand and its peers, their sub-scores on it), so it is re-executed only when
+    those change; :func:`moatbook.book.context.chapter_inputs` states exactly that.
+    """
+
+    GLUE_SUMMARY = False
 
     def __init__(self, metric: str, company: str, build_date: str = "", output_dir: str = "") -> None:
         super().__init__(company, build_date, output_dir)
@@ -709,8 +703,8 @@ class MetricChapter(Book):
             items.append(
                 f"In <code>data/assessments/{esc(self.slug)}.csv</code>, change the level of "
                 f"<b>{esc(self.spec.indicators[a.indicator].label)}</b> from {a.level} to {new_level} and rebuild. "
-                f"The sub-score moves from {fmt_score(r.score)} to {fmt_score(m.score)}, and the overall score from "
-                f"{fmt_score(self.card.overall)} to {fmt_score(alt.overall)}. Do you agree with the level chosen? "
+                f"The sub-score moves from {fmt_score(r.score)} to {fmt_score(m.score)}"
+                f"{self._overall_shift(r.score, m.score)}. Do you agree with the level chosen? "
                 "Argue for one level up or down from its descriptor."
             )
         scored = [i for i in r.indicators if i.scored and i.kind != "ordinal"]
@@ -731,6 +725,16 @@ class MetricChapter(Book):
                 f"<code>data/evidence/{esc(self.slug)}.csv</code> and rebuild: the metric gets a sub-score."
             )
         return Html(bullets(items), "exercises")
+
+    def _overall_shift(self, before: float | None, after: float | None) -> str:
+        """How far a change of this sub-score moves the overall score, from the weights alone."""
+        if before is None or after is None:
+            return ""
+        total = sum(m.weight for m in self.card.metrics.values() if m.score is not None)
+        shift = 10 * self.result.weight * (after - before) / total if total else 0.0
+        if abs(shift) < 0.05:
+            return ", which moves the overall score by less than 0.1 points"
+        return f", which moves the overall score by {shift:+.1f} points"
 
     def _reads_of(self, indicator_id: str) -> set[tuple[str, str]]:
         key = self.rubric.reads(self.metric_id, indicator_id)
