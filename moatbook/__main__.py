@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from .data import DataError, known_companies, load
-from .paths import SlugError, check_slug
+from .paths import BUILD_DIR, SlugError, check_slug
 
 
 def _company_arg(slug: str) -> str:
+    from .data import known_companies
+
     check_slug(slug)
     known = known_companies()
     if slug not in known:
@@ -19,6 +21,8 @@ def _company_arg(slug: str) -> str:
 
 
 def cmd_validate(args) -> int:
+    from .data import load
+
     slugs = [_company_arg(args.company)] if args.company else None
     ds = load(slugs)
     n_ev = sum(len(v) for v in ds.evidence.values())
@@ -31,6 +35,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_scores(args) -> int:
+    from .data import load
     from .scoring import score_dataset
 
     slug = _company_arg(args.company)
@@ -46,17 +51,42 @@ def cmd_scores(args) -> int:
     return 0
 
 
+def _executor_args(p) -> None:
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (or local Dask workers)")
+    p.add_argument(
+        "--executor", choices=["local", "dask"], default="local", help="local worker processes, or a local Dask cluster"
+    )
+    p.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--force", action="store_true", help="execute every chapter again, ignoring the cache")
+    p.add_argument("--no-wait", action="store_true", help="stop at once if another build of a brand is running")
+    p.add_argument("--out", type=Path, default=BUILD_DIR, help="output folder (default _build)")
+
+
+def _build_kwargs(args) -> dict:
+    return dict(
+        jobs=args.jobs,
+        out_root=args.out,
+        executor=args.executor,
+        scheduler=args.scheduler or None,
+        force=args.force,
+        wait=not args.no_wait,
+    )
+
+
 def cmd_build(args) -> int:
     from .build import build_book
+    from .build.pipeline import up_to_date
 
-    slug = _company_arg(args.company)
-    return 0 if build_book(slug, jobs=args.jobs).ok else 1
+    slug = check_slug(args.company)
+    if args.force or not up_to_date(slug, args.out):  # an up-to-date book needs no look at the data
+        _company_arg(slug)
+    return 0 if build_book(slug, **_build_kwargs(args)).ok else 1
 
 
 def cmd_site(args) -> int:
     from .build.site import build_site
 
-    return 0 if build_site(jobs=args.jobs, force=args.force) else 1
+    return 0 if build_site(**_build_kwargs(args)) else 1
 
 
 def cmd_new_company(args) -> int:
@@ -72,6 +102,24 @@ def cmd_bench(args) -> int:
     return run_bench(_company_arg(args.company), jobs=args.jobs, repeat=args.repeat)
 
 
+def cmd_bench_site(args) -> int:
+    from .build.bench_site import run_bench_site
+
+    extra = ["--executor", args.executor] + (["--scheduler", args.scheduler] if args.scheduler else [])
+    return run_bench_site(jobs=args.jobs, extra=args.synthetic, executor_args=extra)
+
+
+def cmd_clean_cache(args) -> int:
+    import shutil
+
+    cache = args.out / ".cache"
+    work = args.out / ".work"
+    for folder in (cache, work):
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"removed {cache} and {work}; published books are kept")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m moatbook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,11 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_scores)
     p = sub.add_parser("build", help="build one company's book into _build/<company>/")
     p.add_argument("--company", required=True)
-    p.add_argument("--jobs", type=int, default=2)
+    _executor_args(p)
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("site", help="build every brand's book and the front page into _build/site/")
-    p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--force", action="store_true", help="rebuild books that are already up to date")
+    _executor_args(p)
     p.set_defaults(func=cmd_site)
     p = sub.add_parser("new-company", help="create the data files for a new brand")
     p.add_argument("--company", required=True)
@@ -99,12 +146,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--repeat", type=int, default=3)
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("bench-site", help="time cold site builds of 7 brands and of 7 plus synthetic ones")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--synthetic", type=int, default=21, help="synthetic brands to add (default 21: 28 in all)")
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler")
+    p.set_defaults(func=cmd_bench_site)
+    p = sub.add_parser("clean-cache", help="remove the execution cache and the HTML working folders")
+    p.add_argument("--out", type=Path, default=BUILD_DIR)
+    p.set_defaults(func=cmd_clean_cache)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, SlugError) as exc:
+    except SlugError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        data = sys.modules.get("moatbook.data.loading")  # imported only by commands that read data
+        if data is not None and isinstance(exc, data.DataError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: nothing was published, the last good books are untouched and no worker is left running",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

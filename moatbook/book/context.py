@@ -102,9 +102,27 @@ def canonical(obj: Any) -> Any:
     )
 
 
+def _default(obj: Any) -> Any:
+    """The JSON encoder's hook for what it cannot encode itself (the fast path of :func:`fingerprint`)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {"__class__": type(obj).__name__, **{f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}}
+    if hasattr(obj, "model_dump") and hasattr(type(obj), "model_fields"):
+        return {"__class__": type(obj).__name__, **obj.model_dump(mode="json")}
+    if isinstance(obj, set | frozenset):
+        return sorted(_dumps(x) for x in obj)
+    return canonical(obj)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_default)
+
+
 def fingerprint(obj: Any) -> str:
-    """Short hex digest of :func:`canonical` ``obj``."""
-    text = json.dumps(canonical(obj), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    """Short hex digest of ``obj``: equal for equal values in any process (see :func:`canonical`)."""
+    try:
+        text = _dumps(obj)
+    except (TypeError, ValueError):  # e.g. keys that are not strings: take the slow, general road
+        text = json.dumps(canonical(obj), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -223,6 +241,13 @@ class BookContext:
     version: str  # the book's data version: a digest of the data files it reads
     results: dict[str, Any] = field(default_factory=dict)
     _fingerprints: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def fact(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value derived from the dataset, computed once per context (not shipped to workers)."""
+        if name not in self._facts:
+            self._facts[name] = compute()
+        return self._facts[name]
 
     def get(self, name: str) -> Any:
         if name not in self.results:
@@ -240,7 +265,7 @@ class BookContext:
 
     def __getstate__(self):  # fingerprints are recomputed where needed, never shipped
         state = dict(self.__dict__)
-        state["_fingerprints"] = {}
+        state["_fingerprints"], state["_facts"] = {}, {}
         return state
 
 
@@ -366,8 +391,8 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
     cited = {r.source_id for rs in rows.values() for r in rs} | {
         sid for js in judgements.values() for a in js for sid in a.source_ids
     }
-    numbers = {sid: n for n, sid in enumerate(cited_sources(ds, company), start=1)}
-    card = scorecard(company, company)
+    numbers = ctx.fact("citations", lambda: {sid: n for n, sid in enumerate(cited_sources(ds, company), start=1)})
+    card = ctx.get("scorecards")[company]
     return {
         "kind": "metric",
         "metric": chapter,
@@ -377,7 +402,7 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
         "judgements": judgements,
         "sources": {sid: ds.sources[sid] for sid in sorted(cited)},
         "citations": {sid: numbers.get(sid) for sid in sorted(cited)},
-        "latest_period": latest_period(ds),
+        "latest_period": ctx.fact("latest_period", lambda: latest_period(ds)),
         "reference": ds.references.get(company, {}).get(chapter),
         "scored_metrics": sorted(m for m, r in card.metrics.items() if r.score is not None),
         "results": results,

@@ -37,6 +37,35 @@ class Outcome:
     cell_seconds: list[float] = field(default_factory=list)
 
 
+# --------------------------------------------------------------------------- tasks
+
+
+@dataclass
+class ChapterTask:
+    id: str
+    company: str
+    chapter: str  # file stem, e.g. "price_premium"
+    source: str  # the chapter file as the build names it in messages, e.g. "chapters/price_premium.md"
+    notebook: dict  # parameterised, not yet executed
+    key: str
+    context: str  # digest of the book's context
+    context_path: str | None = None  # where a local worker reads the context from
+    code: str = ""  # code version the build expects the worker to run
+
+
+@dataclass
+class ChapterResult:
+    id: str
+    company: str
+    chapter: str
+    key: str
+    notebook: dict | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+    worker: str = ""
+
+
 # --------------------------------------------------------------------------- notebooks
 
 
