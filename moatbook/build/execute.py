@@ -230,6 +230,11 @@ def _make_shell(recorder: _Recorder):
     return BuildShell.instance(config=config)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings go to the cell's stderr, as in a kernel."""
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 class NotebookRunner:
     """One IPython shell, reused for notebook after notebook with a clean namespace each time."""
 
@@ -251,9 +256,14 @@ class NotebookRunner:
         warnings.simplefilter("default")
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+        warnings.showwarning = _show_warning
 
     def run(self, nb: dict, cwd: str) -> Outcome:
         """Execute the code cells of ``nb`` (a dict, changed in place) in ``cwd``."""
+        with warnings.catch_warnings():  # the host's warning settings come back afterwards
+            return self._run(nb, cwd)
+
+    def _run(self, nb: dict, cwd: str) -> Outcome:
         start = time.perf_counter()
         self._fresh_start(cwd)
         nb.setdefault("metadata", {})["language_info"] = {
