@@ -114,9 +114,10 @@ def test_a_damaged_or_disagreeing_cache_entry_is_executed_again_not_published(en
     assert any("ignored a cached chapter: share_of_wallet" in ln and "differs" in ln for ln in lines)
     assert any("ignored a cached chapter" in ln and "checksum" in ln for ln in lines)
     scores = json.loads((out / "acme" / "scores.json").read_text())
-    assert json.loads((out / "acme" / "scores" / "share_of_wallet.json").read_text()) == scores["metrics"][
-        "share_of_wallet"
-    ]
+    assert (
+        json.loads((out / "acme" / "scores" / "share_of_wallet.json").read_text())
+        == scores["metrics"]["share_of_wallet"]
+    )
 
 
 def test_the_site_rebuilds_only_the_books_that_show_a_changed_row(env):

@@ -45,7 +45,7 @@ def test_a_second_build_waits_and_says_for_whom(tmp_path):
         waited = time.monotonic() - start
     proc.wait()
     assert waited > 0.5
-    assert any(f"waiting for the build started" in ln and f"process {proc.pid}" in ln for ln in lines)
+    assert any("waiting for the build started" in ln and f"process {proc.pid}" in ln for ln in lines)
 
 
 def test_a_killed_build_leaves_no_lock(tmp_path):
