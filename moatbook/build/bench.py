@@ -66,12 +66,15 @@ def baseline_build(company: str, work: Path, env: dict | None = None) -> float:
 
 
 def our_build(company: str, out: Path, env: dict, jobs: int) -> float:
+    """One ``python -m moatbook build``; on a terminal its live progress line shows, otherwise it is quiet."""
     cmd = [sys.executable, "-m", "moatbook", "build", "--company", company, "--jobs", str(jobs), "--out", str(out)]
+    live = sys.stdout.isatty()
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(cmd, capture_output=not live, text=True, env=env, cwd=ROOT)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        if not live:
+            print(proc.stdout[-3000:], proc.stderr[-3000:])
         raise RuntimeError(f"the build of {company} failed")
     return seconds
 

@@ -29,11 +29,13 @@ TARGET = 1.2
 def _site(data: Path, out: Path, jobs: int, extra: list[str]) -> float:
     env = {**os.environ, "MOATBOOK_DATA_DIR": str(data)}
     cmd = [sys.executable, "-m", "moatbook", "site", "--jobs", str(jobs), "--out", str(out), *extra]
+    live = sys.stdout.isatty()  # on a terminal the site's live lines (one per brand) show
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(cmd, capture_output=not live, text=True, env=env, cwd=ROOT)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        if not live:
+            print(proc.stdout[-3000:], proc.stderr[-3000:])
         raise RuntimeError("the site build failed")
     return seconds
 

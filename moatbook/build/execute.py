@@ -46,7 +46,8 @@ class ChapterTask:
     company: str
     chapter: str  # file stem, e.g. "price_premium"
     source: str  # the chapter file as the build names it in messages, e.g. "chapters/price_premium.md"
-    notebook: dict  # parameterised, not yet executed
+    text: str  # the chapter's source (MyST Markdown), parsed and parameterised by the worker
+    parameters: dict
     key: str
     context: str  # digest of the book's context
     context_path: str | None = None  # where a local worker reads the context from
@@ -98,11 +99,25 @@ def parameterize(nb: dict, parameters: dict) -> dict:
 
 def read_source(path) -> dict:
     """A chapter source (MyST Markdown or .ipynb) as a notebook dict."""
-    import jupytext
-    import nbformat
+    from pathlib import Path
 
-    nb = jupytext.read(path)
-    return json.loads(nbformat.writes(nb))
+    path = Path(path)
+    return notebook_from_text(path.read_text(encoding="utf-8"), path.suffix)
+
+
+_PARSED: dict[tuple[str, str], dict] = {}
+
+
+def notebook_from_text(text: str, suffix: str = ".md") -> dict:
+    """A chapter source's text (MyST Markdown, or an .ipynb's JSON) as a notebook dict, parsed once per process."""
+    key = (text, suffix)
+    if key not in _PARSED:
+        import jupytext
+        import nbformat
+
+        nb = jupytext.reads(text, fmt=suffix.lstrip("."))
+        _PARSED[key] = json.loads(nbformat.writes(nb))
+    return json.loads(json.dumps(_PARSED[key]))
 
 
 def failed_cell(nb: dict) -> tuple[int | None, str]:

@@ -16,7 +16,7 @@ from ..book import context
 from ..book.render import fmt_score
 from ..paths import ROOT
 from .cache import ChapterCache, Entry, atomic_write, chapter_key, sha
-from .execute import ChapterTask, parameterize, read_source
+from .execute import ChapterTask
 
 
 def chapter_sources(chapters_dir: Path) -> list[tuple[str, Path]]:
@@ -43,7 +43,8 @@ class ChapterJob:
     toc: str  # toc entry, e.g. chapters/price_premium
     source: Path
     key: str
-    notebook: dict  # parameterised
+    text: str  # the chapter's source
+    parameters: dict
     entry: Entry | None = None  # the executed chapter, once cached or executed
     error: str | None = None
     seconds: float = 0.0
@@ -70,24 +71,6 @@ class BookPlan:
         return [j for j in self.jobs if j.error]
 
 
-_SOURCES: dict[str, dict] = {}  # source digest -> notebook dict, parsed once per process
-
-
-def _notebook(path: Path, cache_dir: Path | None) -> tuple[bytes, dict]:
-    """A chapter source's bytes and its notebook, parsed once (and kept in the cache by content)."""
-    data = path.read_bytes()
-    digest = sha(data)
-    if digest not in _SOURCES:
-        kept = cache_dir / f"{digest[:32]}.json" if cache_dir else None
-        try:
-            _SOURCES[digest] = json.loads(kept.read_bytes())
-        except (OSError, ValueError, AttributeError):
-            _SOURCES[digest] = read_source(path)
-            if kept is not None:
-                atomic_write(kept, json.dumps(_SOURCES[digest]).encode())
-    return data, json.loads(json.dumps(_SOURCES[digest]))
-
-
 def plan_book(
     ctx: context.BookContext, sources: list[tuple[str, Path]], cache: ChapterCache, code: str, force: bool = False
 ) -> BookPlan:
@@ -95,10 +78,10 @@ def plan_book(
     params = {"company": ctx.company, "output_dir": ".."}
     for toc_name, path in sources:
         name = Path(toc_name).name
-        data, nb = _notebook(path, cache.root.parent / "sources")
+        data = path.read_bytes()
         inputs = context.fingerprint(context.chapter_inputs(ctx, name))
         key = chapter_key(data, params, inputs, code)
-        job = ChapterJob(name, toc_name, path, key, parameterize(nb, params))
+        job = ChapterJob(name, toc_name, path, key, data.decode("utf-8"), params)
         entry = None if force else cache.get(key)
         if entry is not None:
             problem = disagreement(entry, ctx, name)
@@ -173,7 +156,8 @@ def tasks_for(plan: BookPlan, code: str) -> list[ChapterTask]:
             company=plan.company,
             chapter=job.name,
             source=display_path(job.source),
-            notebook=job.notebook,
+            text=job.text,
+            parameters=job.parameters,
             key=job.key,
             context=plan.context_digest,
             context_path=str(plan.context_path) if plan.context_path else None,

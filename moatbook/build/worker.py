@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..book import context
 from .cache import code_version
-from .execute import ChapterResult, ChapterTask, NotebookRunner, failed_cell
+from .execute import ChapterResult, ChapterTask, NotebookRunner, failed_cell, notebook_from_text, parameterize
 
 _STATE: dict = {"runner": None}
 _CONTEXTS: OrderedDict[str, context.BookContext] = OrderedDict()
@@ -38,6 +38,7 @@ _LOCK = threading.Lock()  # one chapter at a time per process: the shell and the
 def warm() -> None:
     """Import what chapters import and render one chart, so the first chapter pays nothing for it."""
     import altair as alt
+    import jupytext  # noqa: F401  (chapters arrive as MyST text)
     import pandas as pd
 
     from ..book import chapter, frontback  # noqa: F401
@@ -88,7 +89,8 @@ def _run(task: ChapterTask, blob: bytes | None) -> ChapterResult:
         tmp = Path(tempfile.mkdtemp(prefix="mbw-"))
         nb_dir = tmp / "notebooks"
         nb_dir.mkdir()
-        outcome = _STATE["runner"].run(task.notebook, str(nb_dir))
+        notebook = parameterize(notebook_from_text(task.text, Path(task.source).suffix or ".md"), task.parameters)
+        outcome = _STATE["runner"].run(notebook, str(nb_dir))
         res.notebook = outcome.notebook
         if outcome.error:
             number, first = failed_cell(outcome.notebook)
