@@ -109,8 +109,16 @@ def _default(obj: Any) -> Any:
     if hasattr(obj, "model_dump") and hasattr(type(obj), "model_fields"):
         return {"__class__": type(obj).__name__, **obj.model_dump(mode="json")}
     if isinstance(obj, set | frozenset):
+        if all(_plain(x) for x in obj):  # strings, numbers and tuples of them: their repr is stable
+            return sorted(obj, key=repr)
         return sorted(_dumps(x) for x in obj)
     return canonical(obj)
+
+
+def _plain(x: Any) -> bool:
+    if isinstance(x, tuple):
+        return all(_plain(y) for y in x)
+    return x is None or isinstance(x, str | int | float)
 
 
 def _dumps(obj: Any) -> str:
