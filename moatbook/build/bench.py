@@ -138,7 +138,11 @@ def run_bench(company: str, jobs: int = 2, repeat: int = 3) -> int:
 
             print(f"round {i + 1}/{repeat} ({jobs} workers)", flush=True)
             for step in (ours, base) if i % 2 == 0 else (base, ours):
-                step()
+                try:
+                    step()
+                except RuntimeError as exc:
+                    print(f"bench stopped: {exc}")
+                    return 1
                 sys.stdout.flush()
             cold, same, one, jb = (results[k][-1] for k in ("cold", "no change", "one row", "jupyter-book"))
             ratios["cold / jupyter-book"].append(cold / jb)

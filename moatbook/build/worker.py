@@ -30,7 +30,7 @@ from ..book import context
 from .cache import code_version
 from .execute import ChapterResult, ChapterTask, NotebookRunner, failed_cell, notebook_from_text, parameterize
 
-_STATE: dict = {"runner": None}
+_STATE: dict = {"runner": None, "code": ""}
 _CONTEXTS: OrderedDict[str, context.BookContext] = OrderedDict()
 _LOCK = threading.Lock()  # one chapter at a time per process: the shell and the working folder are shared
 
@@ -44,6 +44,7 @@ def warm() -> None:
     from ..book import chapter, frontback  # noqa: F401
 
     alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()
+    _STATE["code"] = code_version()  # the code as loaded now, which is what chapters will run
 
 
 def worker_name() -> str:
@@ -77,10 +78,11 @@ def _run(task: ChapterTask, blob: bytes | None) -> ChapterResult:
     tmp = None
     cwd = os.getcwd()
     try:
-        if task.code and task.code != code_version():
+        if task.code and task.code != _STATE["code"]:
             raise RuntimeError(
-                f"this worker runs other code than the build (code version {code_version()} here, "
-                f"{task.code} expected): install the same version of the repository on every worker"
+                f"this worker loaded other code than the build expects (code version {_STATE['code']} here, "
+                f"{task.code} expected): the package changed while the build ran, or the worker has another "
+                "version of the repository; build again, with the same version on every worker"
             )
         ctx = _context(task, blob)
         context.install(ctx)
