@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from ..paths import ROOT
+from ..paths import BUILD_DIR, ROOT
 from .cache import atomic_write, sha
 
 CONFIG = ROOT / "_config.yml"
@@ -69,6 +69,10 @@ def vega_bundle(cache_dir: Path) -> Path:
     """
     pinned = cache_dir / f"vega-offline-req-{sha((ROOT / 'requirements.txt').read_bytes())[:16]}.js"
     if pinned.exists():
+        return pinned
+    shared = BUILD_DIR / ".cache" / pinned.name  # made by an earlier build of this checkout
+    if shared.exists():
+        atomic_write(pinned, shared.read_bytes())
         return pinned
     import altair as alt
     import vl_convert as vlc
@@ -130,8 +134,11 @@ def digest_tree(files: dict[str, bytes], extra: str = "") -> str:
     return sha("".join(f"{k}\0{sha(v)}\0" for k, v in sorted(files.items())) + extra)[:24]
 
 
-def sync_tree(root: Path, files: dict[str, bytes]) -> list[str]:
-    """Make ``root`` hold exactly ``files``, touching only what differs; return the changed paths."""
+def sync_tree(root: Path, files: dict[str, bytes], keep: str | None = None) -> list[str]:
+    """Make ``root`` hold exactly ``files`` (and files under ``keep``), touching only what differs.
+
+    Returns the changed paths.
+    """
     changed = []
     for rel, data in files.items():
         path = root / rel
@@ -145,7 +152,7 @@ def sync_tree(root: Path, files: dict[str, bytes]) -> list[str]:
     if root.exists():
         for path in sorted(root.rglob("*"), reverse=True):
             rel = path.relative_to(root).as_posix()
-            if path.is_file() and rel not in files:
+            if path.is_file() and rel not in files and not (keep and rel.startswith(keep)):
                 path.unlink()
                 changed.append(rel)
             elif path.is_dir() and not any(path.iterdir()):
@@ -156,52 +163,98 @@ def sync_tree(root: Path, files: dict[str, bytes]) -> list[str]:
 # --------------------------------------------------------------------------- building
 
 
-def run_sphinx(work: Path) -> Path:
-    """Incremental ``jupyter-book build`` of ``work/src`` into ``work/out``; the HTML folder.
+class SphinxRun:
+    """jupyter-book's HTML build of ``work/src`` into ``work/out``, set up early and started on :meth:`finish`.
 
-    On any failure (warnings count) the working folder is removed, so the next
-    build starts clean and reports the same problems again.
+    :meth:`start` launches :mod:`moatbook.build.sphinx_driver` in the background
+    once the book's configuration is in place; it imports Sphinx and sets it up
+    while the chapters execute. :meth:`finish` is called when every notebook is
+    in ``src``: the build runs (incrementally: Sphinx re-reads only changed pages)
+    and the HTML folder is returned. On any failure (warnings count) or interrupt
+    the working folder is removed, so the next build starts clean and reports the
+    same problems again.
     """
-    src, out = work / "src", work / "out"
-    dirty = work / ".dirty"
-    dirty.touch()
-    exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(src), "--path-output", str(out)]
-    cmd += ["--builder", "html", "-W", "-n", "--keep-going"]
-    if _STOP.is_set():
-        raise Stopped
-    # its own session: Ctrl-C reaches the build, which stops jupyter-book (no second traceback)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    _RUNNING.add(proc)
-    try:
-        stdout, stderr = proc.communicate()
-    except BaseException:  # Ctrl-C: stop jupyter-book too, and drop the half-updated folder
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    finally:
-        _RUNNING.discard(proc)
-    if _STOP.is_set():
-        shutil.rmtree(work, ignore_errors=True)
-        raise Stopped
-    html = out / "_build" / "html"
-    if proc.returncode != 0 or not (html / "index.html").exists():
-        shutil.rmtree(work, ignore_errors=True)
-        lines = (stdout + "\n" + stderr).splitlines()
-        problems = [ln.replace(str(src) + os.sep, "") for ln in lines if "WARNING" in ln or "ERROR" in ln]
-        detail = "\n    ".join(problems[:20]) or "\n    ".join(lines[-15:])
-        raise HtmlError(f"jupyter-book reported problems (warnings count as errors):\n    {detail}")
-    dirty.unlink()
-    return html
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> SphinxRun:
+        if _STOP.is_set():
+            raise Stopped
+        (self.work / ".dirty").touch()
+        cmd = [sys.executable, "-m", "moatbook.build.sphinx_driver", str(self.work / "src"), str(self.work / "out")]
+        # its own session: Ctrl-C reaches the build, which stops jupyter-book (no second traceback)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            cwd=ROOT,
+        )
+        _RUNNING.add(self.proc)
+        return self
+
+    def finish(self) -> Path:
+        if self.proc is None:
+            self.start()
+        proc = self.proc
+        try:
+            if _STOP.is_set():
+                raise Stopped
+            stdout, stderr = proc.communicate("go\n")
+        except BaseException:  # interrupted or stopped: stop jupyter-book too, drop the half-updated folder
+            self.cancel()
+            raise
+        finally:
+            _RUNNING.discard(proc)
+        if _STOP.is_set():
+            shutil.rmtree(self.work, ignore_errors=True)
+            raise Stopped
+        html = self.work / "out" / "_build" / "html"
+        if proc.returncode != 0 or not (html / "index.html").exists():
+            shutil.rmtree(self.work, ignore_errors=True)
+            src = str(self.work / "src") + os.sep
+            lines = (stdout + "\n" + stderr).splitlines()
+            problems = [ln.replace(src, "") for ln in lines if "WARNING" in ln or "ERROR" in ln]
+            detail = "\n    ".join(problems[:20]) or "\n    ".join(lines[-15:])
+            raise HtmlError(f"jupyter-book reported problems (warnings count as errors):\n    {detail}")
+        (self.work / ".dirty").unlink()
+        return html
+
+    def cancel(self, keep: bool = False) -> None:
+        """Stop the build (if running) and remove the working folder.
+
+        ``keep``: the build had not been told to start (it only set up), so the
+        working folder is still whole: keep it for the next build.
+        """
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            _RUNNING.discard(self.proc)
+            self.proc = None
+        if keep:
+            (self.work / ".dirty").unlink(missing_ok=True)
+        else:
+            shutil.rmtree(self.work, ignore_errors=True)
 
 
-def prepare_work(work: Path, files: dict[str, bytes]) -> list[str]:
-    """Bring the working folder's sources up to date (starting afresh after a failed build)."""
+def run_sphinx(work: Path) -> Path:
+    """Incremental jupyter-book build of ``work/src`` now; the HTML folder."""
+    return SphinxRun(work).finish()
+
+
+def prepare_work(work: Path, files: dict[str, bytes], keep: str | None = None) -> list[str]:
+    """Bring the working folder's sources up to date (starting afresh after a failed build).
+
+    ``keep``: a folder prefix (e.g. ``chapters/``) whose files stay even if not in ``files``.
+    """
     if (work / ".dirty").exists() or not (work / "out" / "_build" / "html" / "index.html").exists():
         shutil.rmtree(work, ignore_errors=True)
-    return sync_tree(work / "src", files)
+    return sync_tree(work / "src", files, keep)
 
 
 # --------------------------------------------------------------------------- publishing

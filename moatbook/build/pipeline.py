@@ -336,8 +336,14 @@ def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress
     finishing = []
     html_pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(plans))), thread_name_prefix="html")
 
+    early: dict = {}
+
     def finish(company: str) -> None:
-        finishing.append(html_pool.submit(_finish, plans[company], reports[company], out_root, progress, start))
+        finishing.append(
+            html_pool.submit(
+                _finish, plans[company], reports[company], out_root, progress, start, early.pop(company, None)
+            )
+        )
 
     def on_start(task, where: str) -> None:
         began.setdefault(task.company, time.perf_counter())
@@ -348,6 +354,9 @@ def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress
         for company, n in remaining.items():
             if n == 0:
                 finish(company)
+        if len(plans) == 1 and tasks:  # one book: set its HTML build up (in the background) while chapters execute
+            plan = next(iter(plans.values()))
+            early[plan.company] = html_pool.submit(_early_html, plan, out_root)
         if tasks:
             pool = ex.get()
             if hasattr(pool, "add_context"):
@@ -380,13 +389,31 @@ def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress
         save_timings(cache_root, timings)
 
 
-def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start: float) -> None:
-    """Check a book's executed chapters, build its HTML, publish it; fill in ``report``."""
-    from .html import digest_tree, notebook_bytes, prepare_work, run_sphinx, source_files
+def _early_html(plan, out_root: Path):
+    """Start setting up a book's HTML build (Sphinx) now, with everything but the notebooks in place."""
+    from .html import SphinxRun, prepare_work, source_files
+
+    name = plan.ctx.dataset.company(plan.company).name
+    work = out_root / ".work" / plan.company
+    prepare_work(work, source_files({}, name, vega_bundle(out_root / ".cache")), keep="chapters/")
+    return SphinxRun(work).start()
+
+
+def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start: float, early=None) -> None:
+    """Check a book's executed chapters, build its HTML, publish it; fill in ``report``.
+
+    ``early``: the book's HTML build, already set up while its chapters executed.
+    """
+    from .html import SphinxRun, digest_tree, notebook_bytes, prepare_work, source_files, sync_tree
 
     company = plan.company
     stage = None
     log = progress.log
+    if early is not None:
+        try:
+            early = early.result()
+        except Exception:  # setting up early failed: the HTML is built the ordinary way below
+            early = None
     try:
         report.timings.setdefault("execute", 0.0)
         report.chapters = [ChapterRun(j.name, j.seconds, j.error, j.cached, j.worker) for j in plan.jobs]
@@ -428,9 +455,13 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
         else:
             progress.status(company, "building HTML")
             work = out_root / ".work" / company
-            changed = prepare_work(work, src)
+            if early is not None:
+                changed, sphinx = sync_tree(work / "src", src), early
+                early = None
+            else:
+                changed, sphinx = prepare_work(work, src), SphinxRun(work)
             log(f"[{company}] building HTML ({len(changed)} source file(s) changed)")
-            html_dir = run_sphinx(work)
+            html_dir = sphinx.finish()
             report.timings["html"] = time.perf_counter() - t0
 
             progress.status(company, "publishing")
@@ -475,6 +506,8 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
     except Stopped:
         report.error = "interrupted"
     finally:
+        if early is not None:  # set up but not needed (nothing to rebuild, or the chapters failed)
+            early.cancel(keep=True)
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)
 
