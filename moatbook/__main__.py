@@ -10,11 +10,22 @@ from pathlib import Path
 from .paths import BUILD_DIR, SlugError, check_slug
 
 
-def _company_arg(slug: str) -> str:
-    from .data import known_companies
+def _known_companies() -> list[str]:
+    """Slugs in companies.csv, read loosely (without importing the data layer: it stays fast)."""
+    import csv
 
+    from .paths import data_dir
+
+    path = data_dir() / "companies.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [r["slug"].strip() for r in csv.DictReader(fh) if r.get("slug")]
+
+
+def _company_arg(slug: str) -> str:
     check_slug(slug)
-    known = known_companies()
+    known = _known_companies()
     if slug not in known:
         raise SlugError(f"unknown company '{slug}'. Known companies: {', '.join(known)}")
     return slug
@@ -75,11 +86,8 @@ def _build_kwargs(args) -> dict:
 
 def cmd_build(args) -> int:
     from .build import build_book
-    from .build.pipeline import up_to_date
 
-    slug = check_slug(args.company)
-    if args.force or not up_to_date(slug, args.out):  # an up-to-date book needs no look at the data
-        _company_arg(slug)
+    slug = _company_arg(args.company)
     return 0 if build_book(slug, **_build_kwargs(args)).ok else 1
 
 

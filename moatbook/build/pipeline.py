@@ -189,6 +189,9 @@ def build_books(
             todo[company] = digest
     if not todo:
         return reports
+    # start the workers now: they import the book's modules while the data is validated and planned
+    ex = _Executor(executor, scheduler, jobs, out_root)
+    kill = True
     try:
         with BookLocks(out_root / ".locks", [] if locked else list(todo), wait=wait, log=log):
             for company in list(todo):
@@ -198,10 +201,14 @@ def build_books(
                     _up_to_date(reports[company], out_root, start, log)
                     del todo[company]
             if todo:
-                _build_locked(todo, reports, jobs, out_root, log, chapters_dir, executor, scheduler, force, data, start)
+                _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start)
+        kill = False
     except LockBusy as exc:
+        kill = False
         for company in todo:
             _fail(reports[company], str(exc), out_root, log)
+    finally:
+        ex.close(kill=kill)
     return reports
 
 
@@ -256,7 +263,7 @@ class _Executor:
             self.pool = None
 
 
-def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, executor, scheduler, force, data, start):
+def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start):
     from ..book import context
     from ..data import DataError, load
     from .cache import code_version
@@ -265,11 +272,8 @@ def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, executor, sc
     cache_root = out_root / ".cache"
     companies = list(todo)
     progress = Progress(log)
-    ex = None
-    kill = True
     with progress:
         try:
-            ex = _Executor(executor, scheduler, jobs, out_root)
             t0 = time.perf_counter()
             progress.log(f"[{', '.join(companies)}] validating data")
             try:
@@ -302,16 +306,12 @@ def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, executor, sc
                 reports[company].timings.update(validate=validate, plan=plan_time)
 
             _execute_and_publish(plans, reports, ex, jobs, out_root, progress, code, start)
-            kill = False
         except BuildError as exc:
-            kill = False
             for company in companies:
                 if not reports[company].ok and reports[company].error is None:
                     _fail(reports[company], str(exc), out_root, progress.log)
         finally:
             context.use_store(None)
-            if ex is not None:
-                ex.close(kill=kill)
 
 
 def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress, code, start):

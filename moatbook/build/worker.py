@@ -36,14 +36,36 @@ _LOCK = threading.Lock()  # one chapter at a time per process: the shell and the
 
 
 def warm() -> None:
-    """Import what chapters import and render one chart, so the first chapter pays nothing for it."""
+    """Import what chapters import and render one chart, so the first chapter pays nothing for it.
+
+    Build workers do not check each chart against the Vega-Lite JSON schema: the
+    check never changes a chart, only raises on an invalid one, and it is a fifth
+    of a chapter's time. ``make test`` keeps the check: nbval re-executes every
+    chapter of the book in a plain kernel, where Altair validates every chart.
+    """
     import altair as alt
     import jupytext  # noqa: F401  (chapters arrive as MyST text)
     import pandas as pd
 
     from ..book import chapter, frontback  # noqa: F401
 
+    _skip_chart_validation(alt)
     alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()
+
+
+def _skip_chart_validation(alt) -> None:
+    from altair.utils import schemapi
+
+    schemapi.disable_debug_mode()  # no validation of each encoding as it is built
+    to_dict = alt.TopLevelMixin.to_dict
+    if getattr(to_dict, "_moatbook_unvalidated", False):
+        return
+
+    def unvalidated(self, *args, validate: bool = True, **kwargs):
+        return to_dict(self, *args, validate=False, **kwargs)
+
+    unvalidated._moatbook_unvalidated = True
+    alt.TopLevelMixin.to_dict = unvalidated
     _STATE["code"] = code_version()  # the code as loaded now, which is what chapters will run
 
 
