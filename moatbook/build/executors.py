@@ -155,7 +155,7 @@ class LocalPool:
         if not kill:
             for _ in procs:
                 self.tasks.put(None)
-        deadline = time.monotonic() + (5 if not kill else 0)
+        deadline = time.monotonic() + (1 if not kill else 0)
         for p in procs:
             if not kill:
                 p.join(max(0.0, deadline - time.monotonic()))

@@ -191,7 +191,6 @@ def build_books(
         return reports
     # start the workers now: they import the book's modules while the data is validated and planned
     ex = _Executor(executor, scheduler, jobs, out_root)
-    kill = True
     try:
         with BookLocks(out_root / ".locks", [] if locked else list(todo), wait=wait, log=log):
             for company in list(todo):
@@ -202,13 +201,11 @@ def build_books(
                     del todo[company]
             if todo:
                 _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start)
-        kill = False
     except LockBusy as exc:
-        kill = False
         for company in todo:
             _fail(reports[company], str(exc), out_root, log)
     finally:
-        ex.close(kill=kill)
+        ex.close(kill=True)  # finished or interrupted: the workers are idle or must stop now
     return reports
 
 
@@ -346,7 +343,12 @@ def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress
         )
 
     def on_start(task, where: str) -> None:
-        began.setdefault(task.company, time.perf_counter())
+        if task.company not in began:
+            began[task.company] = time.perf_counter()
+            # one book: set its HTML build up in the background while its chapters execute (not earlier:
+            # until the workers are up, the machine is busy starting them)
+            if len(plans) == 1:
+                early[task.company] = html_pool.submit(_early_html, plans[task.company], out_root)
         progress.started(task.company, task.chapter, where)
 
     done = False
@@ -354,9 +356,6 @@ def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress
         for company, n in remaining.items():
             if n == 0:
                 finish(company)
-        if len(plans) == 1 and tasks:  # one book: set its HTML build up (in the background) while chapters execute
-            plan = next(iter(plans.values()))
-            early[plan.company] = html_pool.submit(_early_html, plan, out_root)
         if tasks:
             pool = ex.get()
             if hasattr(pool, "add_context"):

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 class Progress:
     def __init__(self, log: Callable[[str], None] = print, live: bool | None = None) -> None:
-        self._log = log
+        self._log = _flushed if log is print else log
         if live is None:
             live = log is print and sys.stdout.isatty()
         self.live = live
@@ -123,3 +123,7 @@ class Progress:
     def _update(self, state: dict) -> None:
         if self._rich is not None and state.get("task") is not None:
             self._rich.update(state["task"], completed=state["done"], status=self._status(state))
+
+
+def _flushed(line: str) -> None:
+    print(line, flush=True)  # a pipe (CI, a log file) sees each line when it happens

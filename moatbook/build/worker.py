@@ -51,6 +51,8 @@ def warm() -> None:
 
     _skip_chart_validation(alt)
     alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()
+    if _STATE["runner"] is None:
+        _STATE["runner"] = NotebookRunner()
 
 
 def _skip_chart_validation(alt) -> None:
