@@ -70,6 +70,7 @@ class LocalPool:
         self._lock = threading.Lock()
         self._starter: threading.Thread | None = None
         self._closed = False
+        self.deaths = 0
 
     def start(self) -> LocalPool:
         """Start the workers in the background (the first start waits for the server's imports)."""
@@ -117,6 +118,16 @@ class LocalPool:
         with self._lock:
             procs = dict(self.procs)
         now = time.monotonic()
+        if self.deaths > 3 * self.jobs:  # workers die as they start: nothing will ever run
+            for task_id in sorted(pending):
+                task = by_id[task_id]
+                yield ChapterResult(
+                    task.id, task.company, task.chapter, task.key,
+                    error=f"chapter {task.source} could not be executed: the worker processes keep dying as they "
+                    f"start (see {self.log_path}); a script calling the build needs `if __name__ == '__main__':`",
+                )  # fmt: skip
+            pending.clear()
+            return
         for pid, p in procs.items():
             held = holding.get(pid)
             timed_out = held is not None and now - held[1] > self.timeout
@@ -128,6 +139,7 @@ class LocalPool:
             with self._lock:
                 self.procs.pop(pid, None)
             holding.pop(pid, None)
+            self.deaths += 1
             if held is not None and held[0] in pending:
                 task = by_id[held[0]]
                 if not timed_out and task.id not in retried:

@@ -140,7 +140,12 @@ def build_book(
     force: bool = False,
     wait: bool = True,
 ) -> BuildReport:
-    """Build ``_build/<company>/``; return a report (``ok`` False on failure, the old book untouched)."""
+    """Build ``_build/<company>/``; return a report (``ok`` False on failure, the old book untouched).
+
+    Chapters execute in worker processes started the way ``multiprocessing`` starts
+    them (a fork server): a script that calls this must guard its top level with
+    ``if __name__ == "__main__":``, as for any use of ``multiprocessing``.
+    """
     return build_books(
         [company],
         jobs=jobs,
