@@ -134,3 +134,26 @@ def test_the_site_rebuilds_only_the_books_that_show_a_changed_row(env):
     assert (out / "acme" / "html" / "index.html").stat().st_ino != pages["acme"]
     front = (out / "site" / "index.html").read_text()
     assert all(re.search(rf'href="{b}/index.html"', front) for b in ("acme", "globex", "initech"))
+
+
+def test_the_site_loads_the_data_once_and_scores_each_company_once(env, monkeypatch):
+    from moatbook import data as data_module
+    from moatbook.book import context
+
+    data, out = env
+    (data / "NOTES.txt").write_text("a file that changes what the books are made from, not what they show\n")
+    import shutil
+
+    shutil.rmtree(out / ".cache" / "results")  # no scores kept from earlier builds: all are computed now
+    loads, scored = [], []
+    real_load, real_score = data_module.load, context.score_dataset
+    monkeypatch.setattr(data_module, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k))
+    monkeypatch.setattr(context, "score_dataset", lambda ds, slug: scored.append(slug) or real_score(ds, slug))
+    context.forget()
+    lines = []
+    assert build_site(out_root=out, log=lines.append)
+    assert len(loads) == 1  # one validated load for all three books
+    assert sorted(scored) == ["acme", "globex", "initech"]  # each company scored once, though books share peers
+    for book in ("acme", "globex", "initech"):
+        assert executed(out / book) == set()  # nothing they show changed: every chapter from the cache
+    assert sum("every page is up to date" in ln for ln in lines) == 3

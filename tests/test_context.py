@@ -145,18 +145,40 @@ def _sanitised_outputs(nb: dict) -> list:
     return json.loads(re.sub(r"altair-viz-[0-9a-f]{32}", "altair-viz-ID", text))
 
 
+def perturb_values(ds, sources_too: bool):
+    """Every figure's value, note and wording and every judgement's level reason changed; sources kept or not."""
+    import dataclasses
+
+    changed = {"note": "changed", "measure": "changed"}
+    evidence = {
+        slug: [r.model_copy(update={"value": r.value * 1.37 + 1, **changed}) for r in rows]
+        for slug, rows in ds.evidence.items()
+    }
+    assessments = {
+        slug: [a.model_copy(update={"rationale": "changed reason"}) for a in js] for slug, js in ds.assessments.items()
+    }
+    sources = ds.sources
+    if sources_too:
+        sources = {sid: s.model_copy(update={"title": "changed", "publisher": "Changed"}) for sid, s in sources.items()}
+    return dataclasses.replace(ds, evidence=evidence, assessments=assessments, sources=sources)
+
+
 @pytest.mark.build
-def test_metric_chapters_show_nothing_outside_what_they_declare(fresh_context, tmp_path):
-    """Run every metric chapter on the data and on data changed outside its declared inputs: same pages."""
+def test_chapters_show_nothing_outside_what_they_declare(fresh_context, tmp_path):
+    """Run each chapter that reads less than the whole book on the data and on data changed outside
+    its declared inputs (context.chapter_inputs): the pages must come out the same."""
     from moatbook.build.execute import NotebookRunner, parameterize, read_source
 
     ds = load(["xiaomi"])
     runner = NotebookRunner()
     (tmp_path / "notebooks").mkdir()
-    for metric in ds.rubric.metrics:
+    cases = [(metric, perturb_outside(ds, "xiaomi", metric)) for metric in ds.rubric.metrics]
+    cases += [("methodology", perturb_values(ds, sources_too=True)), ("works_cited", perturb_values(ds, False))]
+    assert set(context.CHAPTER_READS) <= {name for name, _ in cases}
+    for metric, changed in cases:
         source = parameterize(read_source(ROOT / "chapters" / f"{metric}.md"), {"company": "xiaomi"})
         pages = []
-        for data in (ds, perturb_outside(ds, "xiaomi", metric)):
+        for data in (ds, changed):
             context.forget()
             ctx = context.prepare(data, "xiaomi", version=str(id(data)))
             context.install(ctx)

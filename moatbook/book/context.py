@@ -229,6 +229,8 @@ def company_scorecard(ds: Dataset, slug: str) -> Scorecard:
 def _scorecards_view(cards: dict[str, Scorecard], company: str, chapter: str):
     if chapter in cards[company].metrics:  # a metric chapter: that metric for the brand and its peers
         return {slug: card.metrics[chapter] for slug, card in cards.items()}
+    if chapter in CHAPTER_READS:  # the methodology and the works cited show no score
+        return None
     return cards
 
 
@@ -375,12 +377,43 @@ def latest_period(ds: Dataset) -> float | None:
     return max(mids) if mids else None
 
 
+def _company_names(ctx: BookContext) -> dict[str, str]:
+    return {"company": ctx.dataset.company(ctx.company).name}
+
+
+def _rules_inputs(ctx: BookContext) -> dict:
+    """The methodology: the rubric (and the company's name, in the box at the top)."""
+    return {"kind": "rules", **_company_names(ctx), "rubric": fingerprint(ctx.dataset.rubric)}
+
+
+def _sources_inputs(ctx: BookContext) -> dict:
+    """The works cited: every source the book cites, in order, with the metrics that cite it."""
+    ds, company = ctx.dataset, ctx.company
+    uses: dict[str, set[str]] = {}
+    for slug in [company, *peer_brands(ds, company), *benchmarks(ds)]:
+        for r in ds.evidence.get(slug, []):
+            uses.setdefault(r.source_id, set()).add(r.metric)
+        for a in ds.assessments.get(slug, []):
+            for sid in a.source_ids:
+                uses.setdefault(sid, set()).add(a.metric)
+    cited = [(sid, ds.sources[sid], sorted(uses.get(sid, ()))) for sid in cited_sources(ds, company)]
+    return {"kind": "sources", **_company_names(ctx), "rubric": fingerprint(ds.rubric), "sources": cited}
+
+
+#: chapters (by file name) that read less than the whole book, and what they read
+CHAPTER_READS: dict[str, Callable[[BookContext], dict]] = {
+    "methodology": _rules_inputs,
+    "works_cited": _sources_inputs,
+}
+
+
 def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
     """Everything chapter ``chapter`` (a file stem such as ``price_premium``) can show, as plain data.
 
     Its fingerprint goes into the chapter's cache key. A metric chapter (named
-    after a rubric metric) sees its own metric only; any other chapter sees the
-    whole book: every data file it reads and every per-book result.
+    after a rubric metric) sees its own metric only; the methodology sees the
+    rubric, the works cited the sources (:data:`CHAPTER_READS`); any other chapter
+    sees the whole book: every data file it reads and every per-book result.
     """
     ds, company = ctx.dataset, ctx.company
     results = {}
@@ -389,6 +422,8 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
         value = ctx.get(name)
         part = reg.view(value, company, chapter) if reg.view else value
         results[name] = ctx.fingerprint(name) if part is value else fingerprint(part)
+    if chapter in CHAPTER_READS:
+        return {**CHAPTER_READS[chapter](ctx), "results": results}
     if chapter not in ds.rubric.metrics:
         return {"kind": "book", "company": company, "data": ctx.version, "results": results}
 

@@ -45,6 +45,8 @@ class Intro(Book):
 
 
 class Methodology(Book):
+    GLUE_SUMMARY = False  # the rules, not this brand's scores: see context.chapter_inputs
+
     def metrics_table(self) -> Html:
         rows = []
         for mid, m in self.rubric.metrics.items():
@@ -435,6 +437,8 @@ class Conclusion(Book):
 
 
 class WorksCited(Book):
+    GLUE_SUMMARY = False  # the sources and where they are cited, not the scores: see context.chapter_inputs
+
     def sources(self) -> Html:
         uses: dict[str, set[str]] = {}
         for slug in [self.slug, *self.peer_slugs, *self.benchmarks]:

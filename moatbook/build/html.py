@@ -113,9 +113,8 @@ def write_book_config(src: Path, company_name: str, execute: str = "off") -> Non
 
 
 def notebook_bytes(nb: dict) -> bytes:
-    import nbformat
-
-    return nbformat.writes(nbformat.from_dict(nb)).encode()
+    """An executed notebook as an .ipynb file (nbformat's JSON layout; the workers produced valid notebooks)."""
+    return (json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()
 
 
 def source_files(notebooks: dict[str, bytes], company_name: str, bundle: Path) -> dict[str, bytes]:
