@@ -19,6 +19,7 @@ workers, and each book's HTML starts as soon as its chapters are done.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
@@ -274,6 +275,7 @@ def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, d
     cache_root = out_root / ".cache"
     companies = list(todo)
     progress = Progress(log)
+    early: dict = {}  # company -> its HTML build being set up
     with progress:
         try:
             t0 = time.perf_counter()
@@ -288,6 +290,11 @@ def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, d
                     raise BuildError(f"'{company}' is {kind}, not a brand; it has no book")
             validate = time.perf_counter() - t0
             progress.log(f"[{', '.join(companies)}] data OK ({validate:.1f} s)")
+            if len(companies) == 1:  # one book: set its HTML build up in the background from now on
+                company = companies[0]
+                setup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-setup")
+                early[company] = setup.submit(_early_html, company, full.company(company).name, out_root)
+                setup.shutdown(wait=False)
 
             # plan: each book's context (every company scored once), the chapters' keys, the cached chapters
             t0 = time.perf_counter()
@@ -307,16 +314,19 @@ def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, d
             for company in companies:
                 reports[company].timings.update(validate=validate, plan=plan_time)
 
-            _execute_and_publish(plans, reports, ex, jobs, out_root, progress, code, start)
+            _execute_and_publish(plans, reports, ex, jobs, out_root, progress, code, start, early)
         except BuildError as exc:
             for company in companies:
                 if not reports[company].ok and reports[company].error is None:
                     _fail(reports[company], str(exc), out_root, progress.log)
         finally:
             context.use_store(None)
+            for fut in early.values():  # set up but never used (planning failed, or interrupted)
+                with contextlib.suppress(BaseException):
+                    fut.result().cancel(keep=True)
 
 
-def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress, code, start):
+def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress, code, start, early: dict):
     from . import html
     from .plan import tasks_for, write_context
 
@@ -338,8 +348,6 @@ def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress
     finishing = []
     html_pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(plans))), thread_name_prefix="html")
 
-    early: dict = {}
-
     def finish(company: str) -> None:
         finishing.append(
             html_pool.submit(
@@ -348,12 +356,7 @@ def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress
         )
 
     def on_start(task, where: str) -> None:
-        if task.company not in began:
-            began[task.company] = time.perf_counter()
-            # one book: set its HTML build up in the background while its chapters execute (not earlier:
-            # until the workers are up, the machine is busy starting them)
-            if len(plans) == 1:
-                early[task.company] = html_pool.submit(_early_html, plans[task.company], out_root)
+        began.setdefault(task.company, time.perf_counter())
         progress.started(task.company, task.chapter, where)
 
     done = False
@@ -393,12 +396,11 @@ def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress
         save_timings(cache_root, timings)
 
 
-def _early_html(plan, out_root: Path):
+def _early_html(company: str, name: str, out_root: Path):
     """Start setting up a book's HTML build (Sphinx) now, with everything but the notebooks in place."""
     from .html import SphinxRun, prepare_work, source_files
 
-    name = plan.ctx.dataset.company(plan.company).name
-    work = out_root / ".work" / plan.company
+    work = out_root / ".work" / company
     prepare_work(work, source_files({}, name, vega_bundle(out_root / ".cache")), keep="chapters/")
     return SphinxRun(work).start()
 
