@@ -17,7 +17,8 @@ STAMP := $(VENV)/.moatbook-installed
 RUN_ARGS = --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv validate scores book site serve lint test test-unit test-build test-nbval test-browser \
+METRIC ?=
+.PHONY: help venv validate indicators audit scores book site serve lint test test-unit test-build test-nbval test-browser \
         bench bench-site new-company screenshots clean clean-cache browser-deps
 
 help: ## list the targets
@@ -33,6 +34,12 @@ venv: $(STAMP) ## create .venv from the pinned requirements.txt
 
 validate: $(STAMP) ## check every data file (file, row and column on error)
 	$(PY) -m moatbook validate
+
+audit: $(STAMP) ## list what to review: likely duplicates, listing pages, low-confidence series and judgements
+	@$(PY) -m moatbook audit
+
+indicators: $(STAMP) ## the indicator catalogue: where each figure goes (METRIC=<id> for one metric)
+	@$(PY) -m moatbook indicators $(if $(METRIC),--metric $(METRIC))
 
 scores: $(STAMP) ## print COMPANY's scores without building the book
 	$(PY) -m moatbook scores --company $(COMPANY)

@@ -42,23 +42,104 @@ def cmd_validate(args) -> int:
         f"data OK: {len(ds.evidence)} companies, {n_ev} evidence rows, {n_as} judgements, "
         f"{len(ds.sources)} sources (data version {ds.version()})"
     )
+    for line in duplicate_warnings(ds, company=args.company):
+        print(line)
     return 0
+
+
+def duplicate_warnings(ds, shown: int = 8, company: str | None = None) -> list[str]:
+    """Warnings (not errors) about likely duplicates: rows that count as one figure, and one value credited
+    to two publishers (often a reprint whose tracker was not named). Pages under two ids cannot occur: the
+    source registry refuses them."""
+    from .data.audit import likely_duplicates
+    from .scoring.figures import duplicate_groups
+
+    out = []
+    slugs = [company] if company else list(ds.evidence)
+    groups = [g for s in slugs for g in duplicate_groups(ds.evidence.get(s, []), ds.sources)]
+    if groups:
+        out.append(
+            f"warning: {len(groups)} group(s) of rows give one publisher's figure for the same indicator, period "
+            "and market more than once; each group counts as one figure (check they are reprints, not different "
+            "measures that need a sub_brand or segment):"
+        )
+        for g in groups[:shown]:
+            r = g[0]
+            values = ", ".join(f"{x.value:g} ({x.source_id})" for x in g)
+            out.append(
+                f"  data/evidence/{r.company}.csv: {r.metric}/{r.indicator} {r.period} {r.market} "
+                f"{r.publisher(ds.sources)}: {values}"
+            )
+        if len(groups) > shown:
+            out.append(f"  ... and {len(groups) - shown} more (`make audit` lists them all)")
+    two = [
+        f for f in likely_duplicates(ds) if f.kind == "two publishers" and any(f"/{s}.csv" in f.where for s in slugs)
+    ]
+    if two:
+        out.append(f"warning: {len(two)} value(s) credited to two publishers, likely one figure:")
+        out += [f"  {f}" for f in two]
+    return out
 
 
 def cmd_scores(args) -> int:
     from .data import load
-    from .scoring import score_dataset
+    from .scoring.gaps import card_gaps, scores_json
+    from .scoring.report import analyse
 
     slug = _company_arg(args.company)
     ds = load([slug])
-    card = score_dataset(ds, slug)
+    card = analyse(ds, slug, sensitivity=False).card
+    evidence, judgements = ds.evidence.get(slug, []), ds.assessments.get(slug, [])
+    notes = ds.gap_notes.get(slug, {})
     if args.json:
-        print(json.dumps(card.to_json(), indent=2))
+        print(json.dumps(scores_json(ds.rubric, card, evidence, judgements, notes), indent=2))
         return 0
-    print(f"{ds.company(slug).name}: {card.overall} / 100 ({card.band}), range {card.low}-{card.high}")
+    name = ds.company(slug).name
+    if card.overall is None:
+        print(
+            f"{name}: not rated ({card.n_scored} of {len(card.metrics)} metrics scored; "
+            f"{card.min_scored} needed for an overall)"
+        )
+    else:
+        bands = ", ".join(f"{k} {v:.0%}" for k, v in card.band_probabilities.items() if v >= 0.005)
+        print(
+            f"{name}: {card.overall} / 100, 90% interval {card.low}-{card.high}, {card.band} ({bands})"
+            + ("; provisional" if card.status == "provisional" else "")
+        )
+    gaps = card_gaps(ds.rubric, card, evidence, judgements, notes)
+    print(f"  {card.n_scored} of {len(card.metrics)} metrics scored")
     for mid, m in card.metrics.items():
-        score = "  -- " if m.score is None else f"{m.score:4.1f}"
-        print(f"  {mid:26s} {score}  [{m.low}-{m.high}]  n={m.n_evidence:3d}  coverage {m.coverage}")
+        if m.score is None:
+            filled = f"; filled from peers at {m.imputed:.1f}" if m.imputed is not None else ""
+            print(f"  {mid:24s}   --                        {gaps[mid].text()}{filled}")
+            continue
+        print(
+            f"  {mid:24s} {m.score:4.1f}  90% interval {m.low:4.1f}-{m.high:4.1f}  coverage {m.coverage}  "
+            f"{gaps[mid].text()}"
+        )
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from .data import load
+    from .data.audit import audit, format_report
+
+    ds = load([_company_arg(args.company)] if args.company else None)
+    findings = audit(ds)
+    print(format_report(findings), end="")
+    print(f"{len(findings)} finding(s) to review; none stops a build")
+    return 0
+
+
+def cmd_indicators(args) -> int:
+    from .data import load_rubric
+    from .data.catalogue import format_text
+
+    rubric = load_rubric()
+    if args.metric and args.metric not in rubric.metrics:
+        print(f"error: unknown metric '{args.metric}'; the metrics are {', '.join(rubric.metrics)}", file=sys.stderr)
+        return 2
+    print(format_text(rubric, args.metric), end="")
     return 0
 
 
@@ -138,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--company", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_scores)
+    p = sub.add_parser("audit", help="list likely duplicates, listing pages and low-confidence series and judgements")
+    p.add_argument("--company")
+    p.set_defaults(func=cmd_audit)
+    p = sub.add_parser("indicators", help="print the indicator catalogue: where each figure goes, from the rubric")
+    p.add_argument("--metric", help="only this metric")
+    p.set_defaults(func=cmd_indicators)
     p = sub.add_parser("build", help="build one company's book into _build/<company>/")
     p.add_argument("--company", required=True)
     _executor_args(p)

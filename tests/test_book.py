@@ -15,7 +15,8 @@ from moatbook.build import build_book, toc_chapters
 from moatbook.data import load
 from moatbook.data.schema import METRIC_IDS
 from moatbook.paths import CHAPTERS_DIR
-from moatbook.scoring import score_dataset
+from moatbook.scoring.gaps import scores_json
+from moatbook.scoring.report import analyse
 
 pytestmark = pytest.mark.build
 
@@ -33,12 +34,44 @@ def test_every_chapter_is_published(xiaomi_book):
 
 def test_scores_json_is_written_by_the_chapters_in_the_agreed_shape(xiaomi_book):
     scores = json.loads((xiaomi_book / "scores.json").read_text())
-    assert set(scores) == {"company", "overall", "band", "metrics"}
+    assert set(scores) == {
+        "company",
+        "overall",
+        "low",
+        "high",
+        "median",
+        "band",
+        "status",
+        "band_probabilities",
+        "rank_probabilities",
+        "metrics",
+    }
     assert scores["company"] == "xiaomi" and list(scores["metrics"]) == list(METRIC_IDS)
     for m in scores["metrics"].values():
-        assert set(m) == {"score", "low", "high", "n_evidence", "coverage"}
+        assert set(m) == {
+            "score",
+            "low",
+            "high",
+            "median",
+            "n_evidence",
+            "coverage",
+            "status",
+            "weight",
+            "imputed",
+            # each metric's reason, what is on file, the one-line summary and the curators' note on gaps
+            "reason",
+            "rows",
+            "judgements",
+            "summary",
+            "note",
+        }
+    assert scores["low"] <= scores["overall"] <= scores["high"]
+    assert sum(scores["band_probabilities"].values()) == pytest.approx(1, abs=0.01)
+    assert sum(scores["rank_probabilities"].values()) == pytest.approx(1, abs=0.01)
     ds = load(["xiaomi"])
-    assert scores == score_dataset(ds, "xiaomi").to_json()
+    card = analyse(ds, "xiaomi", sensitivity=False).card
+    expected = scores_json(ds.rubric, card, ds.evidence["xiaomi"], ds.assessments["xiaomi"], ds.gap_notes.get("xiaomi"))
+    assert scores == json.loads(json.dumps(expected))
     for mid in METRIC_IDS:  # each metric chapter wrote its own part, equal to the scorecard's
         assert json.loads((xiaomi_book / "scores" / f"{mid}.json").read_text()) == scores["metrics"][mid]
 
@@ -109,6 +142,68 @@ def test_book_shows_the_seed_comparison(xiaomi_book):
     rows = soup.select("table.mb-compare tbody tr")
     assert len(rows) == len(METRIC_IDS) + 1
     assert "72" in rows[-1].get_text()
+
+
+# --------------------------------------------------------------------------- honest scores in the pages
+
+
+def test_every_printed_score_carries_its_interval(xiaomi_book):
+    scores = json.loads((xiaomi_book / "scores.json").read_text())
+    for metric in METRIC_IDS:
+        card = page(xiaomi_book, metric).select_one(".mb-score-card")
+        m = scores["metrics"][metric]
+        assert f"90% interval {m['low']:.1f}–{m['high']:.1f}" in card.get_text(" "), metric
+        assert f"coverage {m['coverage']}" in card.get_text(" ")
+        peers = page(xiaomi_book, metric).select_one("table.mb-peers")
+        assert "90% interval" in peers.select_one("thead").get_text()
+    factor = page(xiaomi_book, "scorecard").select_one("table.mb-scorecard")
+    for tr in factor.select("tbody tr")[: len(METRIC_IDS)]:
+        cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        assert re.fullmatch(r"\d+\.\d–\d+\.\d", cells[3]), cells
+    intro = page(xiaomi_book, "index") if (xiaomi_book / "html" / "chapters" / "index.html").exists() else None
+    for name in ("scorecard", "conclusion", "robustness"):
+        text = page(xiaomi_book, name).get_text(" ")
+        assert f"90% interval {scores['low']:.1f}–{scores['high']:.1f}" in text, name
+        assert not re.search(r"\brange \d", text), name  # the old sum-of-extremes range is gone
+    assert intro is None or "90% interval" in intro.get_text(" ")
+
+
+def test_robustness_chapter_shows_interval_sensitivity_and_ranking(xiaomi_book):
+    soup = page(xiaomi_book, "robustness")
+    for heading in (
+        "How sure the overall is",
+        "What moves it most",
+        "Where the uncertainty comes from",
+        "What the overall rests on",
+        "Among its peers",
+        "Three ways to add up",
+    ):
+        assert any(heading in h.get_text() for h in soup.find_all(["h2", "h3"])), heading
+    assert len(soup.select("table.mb-tornado tbody tr")) >= 8
+    assert len(soup.select("table.mb-indices tbody tr")) >= 5
+    assert len(soup.select("table.mb-aggregations tbody tr")) == 3
+    assert len(soup.select("table.mb-ranking tbody tr")) == 7
+    assert len(soup.select("table.mb-loo tbody tr")) == len(METRIC_IDS) + 1
+    assert len(soup.select('div[id^="altair-viz-"]')) >= 4
+    text = soup.get_text(" ")
+    assert "is level with" in text or "ranks above" in text
+
+
+def test_conclusion_claims_only_what_the_rank_probabilities_support(xiaomi_book):
+    from moatbook.scoring.report import score_set
+
+    ds = load(["xiaomi"])
+    _, cmp, _ = score_set(ds, ["xiaomi", *ds.companies["xiaomi"].peers])
+    text = page(xiaomi_book, "conclusion").get_text(" ")
+    names = {s: ds.companies[s].name for s in cmp.slugs}
+    for other in cmp.slugs:
+        if other == "xiaomi":
+            continue
+        claim = cmp.claim("xiaomi", other)
+        sentence = re.search(r"Xiaomi (ranks below[^.]*|ranks above[^.]*|is level with[^.]*)\.", text).group(0)
+        part = {"above": "ranks above", "below": "ranks below", "level": "is level with"}[claim]
+        segment = sentence.split(part, 1)[1].split(";")[0]
+        assert names[other] in segment, (other, claim, sentence)
 
 
 # --------------------------------------------------------------------------- builds on fictional data

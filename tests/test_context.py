@@ -53,7 +53,7 @@ def perturb_outside(ds, company: str, metric: str):
 def test_fingerprints_are_the_same_in_any_process():
     code = (
         "from moatbook.book import context; from moatbook.data import load;"
-        "ds = load(['xiaomi']); print(context.fingerprint(context._scorecards(ds, 'xiaomi')))"
+        "ds = load(['xiaomi']); print(context.fingerprint(context._analysis(ds, 'xiaomi')))"
     )
     prints = set()
     for seed in ("1", "2"):  # string hashing, hence set order, differs between these processes

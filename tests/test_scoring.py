@@ -141,16 +141,6 @@ def test_recency_market_and_confidence_weights():
     assert nps.points == pytest.approx((7 + 3 * 0.8) / 1.8)
 
 
-def test_range_spans_recent_observations():
-    rows = [
-        ev("net_promoter_score", "nps", 40, "score -100..100", period="2024"),
-        ev("net_promoter_score", "nps", 0, "score -100..100", period="2023"),
-        ev("net_promoter_score", "nps", 80, "score -100..100", period="2015"),
-    ]  # too old for the range
-    nps = indicator(score_metric(RUBRIC, "net_promoter_score", rows, [], SOURCES), "nps")
-    assert nps.low == pytest.approx(3) and nps.high == pytest.approx(7)
-
-
 def test_low_confidence_alone_is_not_scored_but_shown():
     rows = [ev("net_promoter_score", "nps", 40, "score -100..100", source="low")]
     m = score_metric(RUBRIC, "net_promoter_score", rows, [], SOURCES)
@@ -207,14 +197,13 @@ def test_derived_indicators_are_computed_per_tracker_and_averaged():
         )
         / 2
     )
-    assert trend.low < trend.points < trend.high
     assert m.n_evidence == 8
 
 
-def test_derived_indicator_pools_trackers_when_none_has_enough_years():
+def test_derived_indicator_never_splices_trackers_into_one_series():
     rows = [share(10, 2019), share(11, 2021, "hi2"), share(12, 2023, "med")]
     trend = indicator(score_metric(RUBRIC, "market_share_stability", rows, [], SOURCES), "share_trend")
-    assert trend.scored and "pooled" in trend.note
+    assert trend.status == "too few points" and "one tracker in one market" in trend.note
 
 
 def test_derived_indicator_with_too_few_points_is_missing():
@@ -237,7 +226,6 @@ def test_judgements_map_levels_and_carry_a_margin():
     m = score_metric(RUBRIC, "brand_advocacy", [], [judge("brand_advocacy", "fan_culture", 3)], SOURCES)
     fan = indicator(m, "fan_culture")
     assert fan.points == pytest.approx(7.5)
-    assert (fan.low, fan.high) == (pytest.approx(5), pytest.approx(10))
     assert m.coverage == "D" and m.hard_share == 0
 
 
@@ -263,6 +251,13 @@ def test_missing_indicators_are_reweighted_and_flagged_not_zeroed():
     assert m.hard_share == pytest.approx(w_asp / (w_asp + w_hold))
 
 
+def _rubric(**aggregation):
+    r = RUBRIC.model_copy(deep=True)
+    for k, v in aggregation.items():
+        setattr(r.aggregation, k, v)
+    return r
+
+
 def test_overall_is_weighted_mean_times_ten_and_banded():
     rows = [
         ev("net_promoter_score", "nps", 40, "score -100..100"),
@@ -270,22 +265,32 @@ def test_overall_is_weighted_mean_times_ten_and_banded():
         ev("customer_retention", "repurchase_rate", 50, "%"),
         ev("customer_retention", "loyalty_intent", 60, "%"),
     ]
-    card = score_company(RUBRIC, "x", rows, [], SOURCES)
+    peers = {"p1": {m: 4.0 for m in RUBRIC.metrics}, "p2": {m: 6.0 for m in RUBRIC.metrics}}
+    card = score_company(_rubric(min_scored_metrics=2), "x", rows, [], SOURCES, peers=peers)
     assert card.metrics["net_promoter_score"].score == pytest.approx(7.4)
     assert card.metrics["customer_retention"].score == pytest.approx(6.0)
-    assert card.overall == pytest.approx(67.0)
-    assert card.band == "moderately strong"
+    # the nine missing metrics are filled at the peers' median, 5.0, and the overall says so
+    assert all(m.imputed == pytest.approx(5.0) for m in card.metrics.values() if m.score is None)
+    expected = 10 * (card.metrics["net_promoter_score"].value + 6.0 + 9 * 5.0) / 11
+    assert card.value == pytest.approx(expected)
+    assert card.overall == pytest.approx(round(expected, 1))
+    assert card.band == "narrow" and card.status == "provisional"
     assert card.n_scored == 2
     json_ = card.to_json()
-    assert set(json_) == {"company", "overall", "band", "metrics"}
-    assert set(json_["metrics"]["customer_retention"]) == {"score", "low", "high", "n_evidence", "coverage"}
-    assert json_["metrics"]["price_premium"] == {
-        "score": None,
-        "low": None,
-        "high": None,
-        "n_evidence": 0,
-        "coverage": "none",
-    }
+    assert {"company", "overall", "low", "high", "band", "status", "band_probabilities", "rank_probabilities"} <= set(
+        json_
+    )
+    assert {"score", "low", "high", "n_evidence", "coverage", "status"} <= set(json_["metrics"]["customer_retention"])
+    assert json_["metrics"]["price_premium"]["score"] is None
+    assert json_["metrics"]["price_premium"]["status"] == "no evidence"
+    assert json_["metrics"]["price_premium"]["imputed"] == 5.0
+
+
+def test_too_few_scored_metrics_is_not_rated():
+    rows = [ev("net_promoter_score", "nps", 40, "score -100..100")]
+    card = score_company(RUBRIC, "x", rows, [], SOURCES)
+    assert card.overall is None and card.band is None and card.status == "not rated"
+    assert card.metrics["net_promoter_score"].score is not None
 
 
 def test_no_evidence_gives_no_overall():
@@ -356,10 +361,10 @@ def test_scores_stay_in_range(obs, js):
     card = score_company(RUBRIC, "x", _rows(obs), _judgements(js), SOURCES)
     for m in card.metrics.values():
         if m.score is not None:
-            assert 0 <= m.low <= m.score <= m.high <= 10
+            assert 0 <= m.score <= 10
             assert m.coverage in {g.grade for g in RUBRIC.coverage_grades}
     if card.overall is not None:
-        assert 0 <= card.low <= card.overall <= card.high <= 100
+        assert 0 <= card.overall <= 100
 
 
 @settings(max_examples=150, deadline=None)

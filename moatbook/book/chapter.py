@@ -20,10 +20,14 @@ from pathlib import Path
 from IPython.display import display
 from myst_nb import glue
 
+from ..data.catalogue import metric_minimum
+from ..data.compare import like_for_like
 from ..data.periods import parse_period
 from ..data.schema import AssessmentRow, EvidenceRow
 from ..paths import check_slug
 from ..scoring import IndicatorResult, MetricResult, Scorecard, score_company
+from ..scoring.engine import peer_scores
+from ..scoring.gaps import Gap, card_gaps, scores_json
 from . import charts, context
 from .render import (
     Html,
@@ -31,10 +35,12 @@ from .render import (
     box,
     bullets,
     esc,
+    fmt_interval,
     fmt_number,
     fmt_score,
     fmt_value,
     para,
+    score_phrase,
     source_link,
     table,
 )
@@ -62,7 +68,8 @@ class Book:
         self.rubric = self.ds.rubric
         self.company = self.ds.company(self.slug)
         self.name = self.company.name
-        self.card = context.scorecard(self.slug, self.slug)
+        self.analysis = context.book_result("analysis", self.slug)
+        self.card = self.analysis.card
         self.peer_slugs = context.peer_brands(self.ds, self.slug)
         self.benchmarks = context.benchmarks(self.ds)
         self.build_date = build_date
@@ -70,9 +77,15 @@ class Book:
         self.reference = self.ds.references.get(self.slug, {})
         _glue("company", self.name)
         _glue("rubric_version", self.rubric.version)
+        _glue("series_cap", f"{self.rubric.aggregation.series_cap:.0%}")
+        _glue("min_scored_metrics", self.rubric.aggregation.min_scored_metrics)
+        _glue("rank_probability", f"{self.rubric.claims.rank_probability:.0%}")
+        _glue("interval_level", f"{self.rubric.uncertainty.interval:.0%}")
         if self.GLUE_SUMMARY:
             _glue("company_summary", self.company.summary)
-            _glue("overall", fmt_score(self.card.overall))
+            _glue("overall", fmt_score(self.card.overall) if self.card.overall is not None else "not rated")
+            _glue("overall_interval", fmt_interval(self.card.low, self.card.high))
+            _glue("overall_phrase", self.overall_phrase())
             _glue("band", self.card.band or "not rated")
             _glue("n_scored", self.card.n_scored)
             _glue("n_metrics", len(self.rubric.metrics))
@@ -80,8 +93,80 @@ class Book:
 
     # -- helpers ----------------------------------------------------------------
 
+    def metric_gaps(self, slug: str | None = None) -> dict[str, Gap]:
+        """Each metric's status (scored, not scored and why, no evidence) for ``slug`` (default: this book's)."""
+        slug = slug or self.slug
+        card = self.card if slug == self.slug else self.peer_card(slug)
+        return card_gaps(
+            self.rubric,
+            card,
+            self.ds.evidence.get(slug, []),
+            self.ds.assessments.get(slug, []),
+            self.ds.gap_notes.get(slug, {}),
+        )
+
+    def scores_json(self) -> dict:
+        """The scores file's content: the scorecard with each metric's status and counts."""
+        return scores_json(
+            self.rubric,
+            self.card,
+            self.ds.evidence.get(self.slug, []),
+            self.ds.assessments.get(self.slug, []),
+            self.ds.gap_notes.get(self.slug, {}),
+        )
+
     def peer_card(self, slug: str) -> Scorecard:
-        return context.scorecard(self.slug, slug)
+        return self.analysis.cards[slug]
+
+    def overall_phrase(self, card: Scorecard | None = None) -> str:
+        """The overall as every page states it: score, interval, band, and what it rests on."""
+        c = card or self.card
+        if c.overall is None:
+            return (
+                f"not rated: only {c.n_scored} of {len(c.metrics)} metrics rest on scored evidence, "
+                f"fewer than the {c.min_scored} the book needs before it states an overall"
+            )
+        text = f"{score_phrase(c.overall, c.low, c.high)} out of 100, {c.band}"
+        if c.status == "provisional":
+            missing = ", ".join(m.title.lower() for m in c.imputed)
+            text += f"; provisional, as {missing} {'is' if len(c.imputed) == 1 else 'are'} filled from the peers"
+        return text
+
+    def headline_box(self) -> Html:
+        """The overall as a box: score, band, 90% interval, chance of each band, what it rests on."""
+        c = self.card
+        if c.overall is None:
+            text = self.overall_phrase()
+            return Html(
+                box(
+                    f'<div class="mb-score-big">not rated</div><p>{esc(text[0].upper() + text[1:])}.</p>',
+                    "mb-headline mb-missing",
+                ),
+                "not rated",
+            )
+        bands = " · ".join(f"{esc(k)} {v:.0%}" for k, v in c.band_probabilities.items() if v >= 0.005)
+        grades: dict[str, int] = {}
+        for m in c.metrics.values():
+            if m.score is not None:
+                grades[m.coverage] = grades.get(m.coverage, 0) + 1
+        coverage = ", ".join(f"{n} at grade {g}" for g, n in sorted(grades.items()))
+        status = ""
+        if c.status == "provisional":
+            missing = ", ".join(m.title.lower() for m in c.imputed)
+            status = (
+                f'<div class="mb-score-meta mb-missing">Provisional: {esc(missing)} '
+                f"{'has' if len(c.imputed) == 1 else 'have'} no scored evidence and "
+                f"{'is' if len(c.imputed) == 1 else 'are'} filled from the peers.</div>"
+            )
+        html = (
+            f'<div class="mb-score-big">{c.overall:.1f}<span> / 100</span></div>'
+            f'<div class="mb-score-rating">{esc(c.band)}</div>'
+            f'<div class="mb-score-meta">90% interval {fmt_interval(c.low, c.high)} · chance of each band: {bands}'
+            f"</div>"
+            f'<div class="mb-score-meta">{c.n_scored} of {len(c.metrics)} metrics scored ({esc(coverage)})</div>'
+            + status
+        )
+        return Html(box(html, "mb-headline"), f"{c.overall:.1f} / 100 ({fmt_interval(c.low, c.high)})")
 
     def company_name(self, slug: str) -> str:
         return self.ds.company(slug).name
@@ -157,21 +242,30 @@ class MetricChapter(Book):
         _glue("metric_title", self.spec.title)
         _glue("metric_question", self.spec.question)
         _glue("score", fmt_score(r.score) if r.score is not None else "not scored")
-        _glue("score_range", f"{fmt_score(r.low)}–{fmt_score(r.high)}" if r.score is not None else "none")
+        _glue("score_interval", fmt_interval(r.low, r.high) if r.score is not None else "none")
         _glue("coverage", r.coverage)
         _glue("n_evidence", r.n_evidence)
         _glue("rating", self.rubric.rating(r.score).name if r.score is not None else "not rated")
         _glue("metric_weight", f"{r.weight:.1%}")
+        self.gap = self.metric_gaps()[metric]
         if r.score is None:
-            sentence = (
-                f"{self.name} has no scored evidence on this metric yet, so it is left out of the "
-                "overall score; the chapter shows what is missing."
-            )
+            if self.gap.status == "no evidence":
+                sentence = f"There is no evidence on {self.name} for this metric yet."
+            else:
+                sentence = (
+                    f"{self.name} has {self.gap.counts.removesuffix(' on file')} on this metric, but it is not "
+                    f"scored: {self.gap.reason}."
+                )
+            if r.imputed is not None:
+                sentence += (
+                    f" The overall fills it from the peers' sub-scores (about {r.imputed:.1f} out of 10, "
+                    f"90% interval {fmt_interval(r.low, r.high)}), so the overall is provisional."
+                )
+            sentence += " The chapter shows what is on file and what is missing."
         else:
             sentence = (
-                f"On the evidence below, {self.name} scores {r.score:.1f} out of 10 on this metric "
-                f"(range {r.low:.1f}–{r.high:.1f}, coverage grade {r.coverage}, "
-                f"{r.n_evidence} evidence rows)."
+                f"On the evidence below, {self.name} scores {score_phrase(r.score, r.low, r.high, r.coverage)} "
+                f"out of 10 on this metric, resting on {r.n_evidence} independent figures and judgements."
             )
         _glue("score_sentence", sentence)
 
@@ -219,7 +313,7 @@ class MetricChapter(Book):
             items = sorted(groups[key], key=lambda r: (-_period_mid(r.period), r.market, r.source_id, r.measure))
             body = []
             for r in items:
-                measure = esc(r.measure)
+                measure = esc(r.measure) + self._tags(r)
                 if r.note:
                     measure += f'<div class="mb-note">{esc(r.note)}</div>'
                 body.append(
@@ -273,6 +367,26 @@ class MetricChapter(Book):
         )
         return Html(summary + "".join(parts), f"{len(rows)} figures, {len(judgements)} judgements")
 
+    def _tags(self, r: EvidenceRow) -> str:
+        """Whose figure and whose population: tracker, sub-brand, price segment, surveyed population."""
+        tags = []
+        src = self.ds.sources.get(r.source_id)
+        if r.tracker and (src is None or r.tracker != src.publisher):
+            tags.append(("figure by", r.tracker))
+        if r.sub_brand:
+            tags.append(("sub-brand", r.sub_brand))
+        if r.segment:
+            tags.append(("segment", r.segment))
+        if r.population:
+            tags.append(("population", r.population))
+        if not tags:
+            return ""
+        return (
+            '<div class="mb-tags">'
+            + " ".join(f'<span class="mb-tag">{esc(k)}: {esc(v)}</span>' for k, v in tags)
+            + "</div>"
+        )
+
     def _scored_reads(self) -> set[tuple[str, str]]:
         """(metric, indicator) pairs whose rows feed a scored indicator of this metric."""
         return {
@@ -315,7 +429,7 @@ class MetricChapter(Book):
                     dict(
                         t=_period_mid(r.period),
                         value=r.value,
-                        tracker=s.publisher,
+                        tracker=r.publisher(self.ds.sources),
                         period=r.period,
                         market=r.market,
                         source=s.title,
@@ -385,12 +499,33 @@ class MetricChapter(Book):
         return out
 
     def _peer_chart(self):
+        """Bars of one indicator for the brand and its peers: from one survey where one covers them, like for
+        like; otherwise each company's latest figure, and the subtitle says the sources differ."""
         key = self._peer_indicator()
         if key is None:
             return None
         spec = self.rubric.metrics[key[0]].indicators[key[1]]
+        title = f"{_plain_label(spec.label)}: {self.name} and its peers"
+        slugs = [self.slug, *self.peer_slugs]
+        surveys = like_for_like(self.ds.evidence, self.ds.sources, {key}, slugs, must_include=self.slug)
+        if surveys:
+            sv = surveys[0]
+            rows = [
+                dict(
+                    company=self.company_name(s),
+                    value=v,
+                    period=sv.period,
+                    market=sv.market,
+                    highlight=s == self.slug,
+                )
+                for s, v in sv.values.items()
+            ]
+            return charts.peer_bars(rows, title, sv.unit, subtitle=f"like for like, one survey: {sv.basis}")
         return charts.peer_bars(
-            self._peer_rows(key), f"{_plain_label(spec.label)}: {self.name} and its peers", spec.unit
+            self._peer_rows(key),
+            title,
+            spec.unit,
+            subtitle="latest figure per company; sources, periods and markets differ",
         )
 
     def _points_rows(self) -> list[dict]:
@@ -398,8 +533,8 @@ class MetricChapter(Book):
             dict(
                 indicator=i.label,
                 points=round(i.points, 2),
-                low=round(i.low, 2),
-                high=round(i.high, 2),
+                low=round(i.low if i.low is not None else i.points, 2),
+                high=round(i.high if i.high is not None else i.points, 2),
                 weight=round(i.weight, 4),
             )
             for i in self.result.indicators
@@ -422,7 +557,7 @@ class MetricChapter(Book):
                     [
                         esc(ind.label),
                         esc(ind.kind),
-                        str(ind.rows_used),
+                        self._count_text(ind),
                         value,
                         esc(anchors),
                         f"{ind.points:.1f}",
@@ -444,14 +579,14 @@ class MetricChapter(Book):
                     ]
                 )
         if r.score is not None:
-            body.append(["<b>Sub-score</b>", "", f"<b>{r.n_evidence}</b>", "", "", "", "100%", f"<b>{r.score:.1f}</b>"])
+            body.append(["<b>Sub-score</b>", "", f"<b>{r.n_evidence}</b>", "", "", "", "100%", f"<b>{r.value:.2f}</b>"])
         display(
             Html(
                 table(
                     [
                         "Indicator",
                         "Kind",
-                        "Rows",
+                        "Figures",
                         "Value",
                         "Anchors (value→points)",
                         "Points",
@@ -461,7 +596,8 @@ class MetricChapter(Book):
                     body,
                     cls="mb-walk",
                     numeric={2, 5, 7},
-                    caption="How the sub-score is computed",
+                    caption="How the sub-score is computed. Figures: independent figures or judgements "
+                    "(a figure reprinted on several pages counts once; the pages behind it follow in brackets).",
                 )
             )
         )
@@ -471,6 +607,12 @@ class MetricChapter(Book):
         details = [self._detail(ind) for ind in r.indicators if ind.scored]
         if details:
             display(Html("".join(details)))
+
+    @staticmethod
+    def _count_text(ind: IndicatorResult) -> str:
+        if ind.rows_used > ind.figures_used:
+            return f"{ind.figures_used} ({ind.rows_used} pages)"
+        return str(ind.figures_used)
 
     def _value_text(self, ind: IndicatorResult, spec) -> str:
         if ind.kind == "ordinal":
@@ -487,7 +629,7 @@ class MetricChapter(Book):
         return esc(fmt_value(ind.value, ind.unit)) + ' <span class="mb-hint">(weighted mean)</span>'
 
     def _detail(self, ind: IndicatorResult) -> str:
-        total = sum(o.weight for o in ind.observations) or 1
+        total = sum(o.weight for o in ind.observations if o.counts) or 1
         body = []
         for o in ind.observations:
             if ind.kind == "ordinal":
@@ -496,12 +638,21 @@ class MetricChapter(Book):
                 what, value = esc(o.label), esc(fmt_number(o.value, 2))
             else:
                 what, value = esc(f"{o.label} ({o.period}, {o.market})"), esc(fmt_value(o.value, ind.unit))
-            share = f"{o.weight / total:.0%}" if o.weight else "0% (low confidence)"
+            if o.note:
+                what += f'<div class="mb-note">{esc(o.note)}</div>'
+            if o.counts:
+                share = f"{o.weight / total:.0%}"
+            else:
+                share = f'0% <span class="mb-hint">({esc(o.excluded or "left out")})</span>'
             body.append([what, value, f"{o.points:.1f}", share, "<br>".join(self.cite(s) for s in o.source_ids[:4])])
         note = f'<p class="mb-note">{esc(ind.note)}</p>' if ind.note else ""
+        interval = f", 90% interval {fmt_interval(ind.low, ind.high)}" if ind.low is not None else ""
+        n_obs = len([o for o in ind.observations if o.counts])
+        shown = len(ind.observations) - n_obs
+        extra = f" (and {shown} shown but not counted)" if shown else ""
         return (
-            f'<details class="mb-details"><summary>{esc(ind.label)}: {len(ind.observations)} observation(s), '
-            f"{ind.points:.1f} points</summary>{note}"
+            f'<details class="mb-details"><summary>{esc(ind.label)}: {n_obs} observation(s){extra}, '
+            f"{ind.points:.1f} points{interval}</summary>{note}"
             + table(["Observation", "Value", "Points", "Weight share", "Source"], body, numeric={1, 2, 3})
             + "</details>"
         )
@@ -511,11 +662,25 @@ class MetricChapter(Book):
         r = self.result
         self._write_part()
         if r.score is None:
+            why = (
+                f"No evidence on {esc(self.name)} for this metric."
+                if self.gap.status == "no evidence"
+                else f"Not scored: {esc(self.gap.reason)} ({esc(self.gap.counts)})."
+            )
+            if r.imputed is not None:
+                fill = (
+                    f"The overall fills this metric from the peers' sub-scores ({self._peer_pool_text(r)}): "
+                    f"{r.imputed:.1f} in the point score, drawn from among them in the uncertainty model "
+                    f"(90% interval {fmt_interval(r.low, r.high)}); so the overall is provisional."
+                )
+            elif self.card.overall is None:
+                fill = "The brand has too few scored metrics for an overall score."
+            else:
+                fill = ""
+            note = f"<p>{esc(self.gap.note)}</p>" if self.gap.note else ""
             return Html(
                 box(
-                    f'<div class="mb-score-big">not scored</div><p>No scored evidence on {esc(self.name)} '
-                    f"for this metric: it is left out of the overall score, and the other metrics' weights "
-                    f"are scaled up to fill its place.</p>",
+                    f'<div class="mb-score-big">not scored</div><p>{why}</p><p>{esc(fill)}</p>{note}',
                     "mb-score-card mb-missing",
                 ),
                 "not scored",
@@ -533,18 +698,22 @@ class MetricChapter(Book):
         html = (
             f'<div class="mb-score-big">{r.score:.1f}<span> / 10</span></div>'
             f'<div class="mb-score-rating">{esc(rating.name)}</div>'
-            f'<div class="mb-score-meta">range {r.low:.1f}–{r.high:.1f} · coverage {esc(r.coverage)} '
-            f"({esc(grade.meaning)}) · {r.n_evidence} evidence rows · "
-            f"{r.hard_share:.0%} of the weight on hard figures</div>{ref_html}"
+            f'<div class="mb-score-meta">90% interval {fmt_interval(r.low, r.high)} · coverage {esc(r.coverage)} '
+            f"({esc(grade.meaning)}) · {r.n_evidence} independent figures and judgements · "
+            f"{r.hard_share:.0%} of the weight on figures rather than judgements · "
+            f"{self.card.weights.get(self.metric_id, r.weight):.1%} of the overall</div>{ref_html}"
         )
         return Html(box(html, "mb-score-card"), f"{r.score:.1f} / 10")
+
+    def _peer_pool_text(self, r: MetricResult) -> str:
+        return ", ".join(f"{self.company_name(s)} {v:.1f}" for s, v in r.peers) or "none scored"
 
     def _write_part(self) -> None:
         if not self.output_dir:
             return
         out = Path(self.output_dir) / "scores"
         out.mkdir(parents=True, exist_ok=True)
-        payload = self.card.to_json()["metrics"][self.metric_id]
+        payload = self.scores_json()["metrics"][self.metric_id]
         (out / f"{self.metric_id}.json").write_text(json.dumps(payload, indent=2) + "\n")
 
     def moves(self) -> Html:
@@ -589,26 +758,24 @@ class MetricChapter(Book):
             name = esc(self.company_name(slug))
             if slug == self.slug:
                 name = f"<b>{name}</b>"
-            body.append(
-                [
-                    name,
-                    fmt_score(m.score),
-                    f"{fmt_score(m.low)}–{fmt_score(m.high)}" if m.score is not None else "–",
-                    esc(m.coverage),
-                    str(m.n_evidence),
-                ]
-            )
+            if m.score is None:
+                status = "not scored" if m.status == "not scored" else "no evidence"
+                body.append([name, f'<span class="mb-missing">{status}</span>', "–", "–", str(m.n_available)])
+                continue
+            body.append([name, fmt_score(m.score), fmt_interval(m.low, m.high), esc(m.coverage), str(m.n_evidence)])
         display(
             Html(
                 table(
-                    ["Company", "Sub-score", "Range", "Coverage", "Evidence rows"],
+                    ["Company", "Sub-score", "90% interval", "Coverage", "Figures and judgements"],
                     body,
                     cls="mb-peers",
                     numeric={1, 4},
-                    caption=f"{esc(self.spec.title)}: {esc(self.name)} among its peers",
+                    caption=f"{esc(self.spec.title)}: {esc(self.name)} among its peers. Where two intervals "
+                    "overlap, the evidence does not tell the two brands apart on this metric.",
                 )
             )
         )
+        display(self.like_for_like())
         chart = None if getattr(self, "_peer_chart_shown", False) else self._peer_chart()
         if chart is not None:
             display(chart)
@@ -623,10 +790,56 @@ class MetricChapter(Book):
                 )
             )
 
+    def like_for_like(self, limit: int = 3) -> Html:
+        """Figures of this brand and its peers from one survey or release, or a note that there are none."""
+        keys = set(self._indicator_order())
+        slugs = [self.slug, *self.peer_slugs]
+        surveys = like_for_like(self.ds.evidence, self.ds.sources, keys, slugs, must_include=self.slug)
+        if not surveys:
+            return Html(
+                para(
+                    f"No survey or tracker release on file gives this metric's figures for {esc(self.name)} and a "
+                    "peer on the same basis (same publisher, period, market and population), so the sub-scores "
+                    "above compare figures from different sources.",
+                    "mb-hint mb-like",
+                ),
+                "no like-for-like figures",
+            )
+        parts = []
+        for sv in surveys[:limit]:
+            spec = self.rubric.metrics[sv.metric].indicators[sv.indicator]
+            order = sorted(sv.values, key=lambda s: (s != self.slug, self.company_name(s).lower()))
+            body = []
+            for slug in order:
+                name = esc(self.company_name(slug))
+                if slug == self.slug:
+                    name = f"<b>{name}</b>"
+                cites = "<br>".join(self.cite(x) for x in sv.source_ids[slug][:2])
+                body.append([name, esc(fmt_value(sv.values[slug], sv.unit)), cites])
+            parts.append(
+                table(
+                    ["Company", esc(_plain_label(spec.label)), "Source"],
+                    body,
+                    cls="mb-like",
+                    numeric={1},
+                    caption=f"{esc(_plain_label(spec.label))}, like for like: one survey or release ({esc(sv.basis)})",
+                )
+            )
+        more = len(surveys) - min(limit, len(surveys))
+        hint = para(
+            f"{len(surveys)} survey(s) or release(s) on file measure {esc(self.name)} and a peer on the same basis"
+            + (f"; the {min(limit, len(surveys))} covering most brands are shown." if more else ".")
+            + " Figures of a sub-brand are left out.",
+            "mb-hint",
+        )
+        return Html(hint + "".join(parts), f"{len(surveys)} like-for-like surveys")
+
     def caveats(self) -> Html:
         """Missing indicators, low-confidence sources, sources that disagree, old figures."""
         r = self.result
         items = []
+        if self.gap.note:
+            items.append(f"<b>Why the evidence is thin</b>: {esc(self.gap.note)}")
         for ind in r.missing:
             items.append(
                 f"<b>{esc(ind.label)}</b>: {esc(ind.status)}"
@@ -668,7 +881,7 @@ class MetricChapter(Book):
             groups[(r.metric, r.indicator, r.period, r.market, r.unit)].append(r)
         out = []
         for (mid, iid, period, market, unit), rows in sorted(groups.items()):
-            pubs = {self.ds.sources[r.source_id].publisher for r in rows}
+            pubs = {r.publisher(self.ds.sources) for r in rows}
             values = [r.value for r in rows]
             if len(pubs) < 2 or max(values) == min(values):
                 continue
@@ -677,7 +890,7 @@ class MetricChapter(Book):
             if spread / scale < 0.05:
                 continue
             listing = "; ".join(
-                f"{fmt_value(r.value, unit)} ({self.ds.sources[r.source_id].publisher})"
+                f"{fmt_value(r.value, unit)} ({r.publisher(self.ds.sources)})"
                 for r in sorted(rows, key=lambda r: (r.value, r.source_id))
             )
             out.append(
@@ -698,7 +911,9 @@ class MetricChapter(Book):
             changed = [
                 x.model_copy(update={"level": new_level}) if x is a else x for x in self.ds.assessments[self.slug]
             ]
-            alt = score_company(self.rubric, self.slug, self.ds.evidence[self.slug], changed, self.ds.sources)
+            alt = score_company(
+                self.rubric, self.slug, self.ds.evidence[self.slug], changed, self.ds.sources, self._peer_scores()
+            )
             m = alt.metrics[self.metric_id]
             items.append(
                 f"In <code>data/assessments/{esc(self.slug)}.csv</code>, change the level of "
@@ -711,7 +926,9 @@ class MetricChapter(Book):
         if scored:
             top = max(scored, key=lambda i: (i.weight, i.id))
             keep = [x for x in self.ds.evidence[self.slug] if (x.metric, x.indicator) not in self._reads_of(top.id)]
-            alt = score_company(self.rubric, self.slug, keep, self.ds.assessments[self.slug], self.ds.sources)
+            alt = score_company(
+                self.rubric, self.slug, keep, self.ds.assessments[self.slug], self.ds.sources, self._peer_scores()
+            )
             m = alt.metrics[self.metric_id]
             items.append(
                 f"Delete the rows behind <b>{esc(top.label)}</b> (the heaviest hard indicator here). The sub-score "
@@ -721,20 +938,34 @@ class MetricChapter(Book):
             )
         if not items:
             items.append(
-                f"Find one sourced figure on {esc(self.name)} for this metric, add it to "
-                f"<code>data/evidence/{esc(self.slug)}.csv</code> and rebuild: the metric gets a sub-score."
+                f"{esc(metric_minimum(self.rubric, self.metric_id))} Find such evidence on {esc(self.name)}, "
+                f"add it to <code>data/evidence/{esc(self.slug)}.csv</code> (a judgement to "
+                f"<code>data/assessments/{esc(self.slug)}.csv</code>), register its page in "
+                "<code>data/sources.csv</code> and rebuild: the metric gets a sub-score. The appendix lists "
+                "every indicator and what it accepts."
             )
         return Html(bullets(items), "exercises")
 
     def _overall_shift(self, before: float | None, after: float | None) -> str:
-        """How far a change of this sub-score moves the overall score, from the weights alone."""
-        if before is None or after is None:
+        """How far a change of this sub-score moves the overall score, from this metric's weight in it.
+
+        The overall is ten times the weighted mean of the sub-scores with the weights in
+        ``card.weights`` (after the cap on any one series); other metrics' scores do not
+        enter, so the chapter stays about its own metric.
+        """
+        weight = (self.card.weights or {}).get(self.metric_id)
+        if before is None or after is None or self.card.overall is None or not weight:
             return ""
-        total = sum(m.weight for m in self.card.metrics.values() if m.score is not None)
-        shift = 10 * self.result.weight * (after - before) / total if total else 0.0
+        shift = 10 * weight * (after - before)
         if abs(shift) < 0.05:
             return ", which moves the overall score by less than 0.1 points"
-        return f", which moves the overall score by {shift:+.1f} points"
+        return f", which moves the overall score by about {shift:+.1f} points"
+
+    def _peer_scores(self) -> dict[str, dict[str, float]]:
+        """The peers' sub-scores a what-if fills missing metrics from, as the book's own score does."""
+        if not hasattr(self, "_peers_cache"):
+            self._peers_cache = peer_scores(self.ds, self.slug)
+        return self._peers_cache
 
     def _reads_of(self, indicator_id: str) -> set[tuple[str, str]]:
         key = self.rubric.reads(self.metric_id, indicator_id)

@@ -54,15 +54,17 @@ def timeline(rows: list[dict], title: str, unit: str) -> alt.Chart:
     return (lines + points).properties(width=WIDTH, height=260)
 
 
-def peer_bars(rows: list[dict], title: str, unit: str) -> alt.Chart:
-    """The latest figure of each company, the book's company highlighted.
+def peer_bars(
+    rows: list[dict], title: str, unit: str, subtitle: str = "latest figure per company; periods and markets may differ"
+) -> alt.Chart:
+    """One figure per company (the latest, or one survey's), the book's company highlighted.
 
     ``rows``: dicts with ``company``, ``value``, ``period``, ``market``, ``highlight`` (bool).
     """
     df = _frame(rows).sort_values(["value", "company"], ascending=[False, True]).reset_index(drop=True)
     order = list(df["company"])
     return (
-        alt.Chart(df, title=alt.Title(title, subtitle="latest figure per company; periods and markets may differ"))
+        alt.Chart(df, title=alt.Title(title, subtitle=subtitle))
         .mark_bar()
         .encode(
             y=alt.Y("company:N", sort=order, title=None),
@@ -113,13 +115,13 @@ def points_chart(rows: list[dict], title: str) -> alt.Chart:
         "points",
         list(df["indicator"]),
         title,
-        "bar: points; line: low-high range; hover for the weight",
+        "bar: points; line: 90% interval; hover for the weight",
         "points (0-10)",
         [
             alt.Tooltip("indicator:N", title="Indicator"),
             alt.Tooltip("points:Q", title="Points", format=".1f"),
-            alt.Tooltip("low:Q", title="Low", format=".1f"),
-            alt.Tooltip("high:Q", title="High", format=".1f"),
+            alt.Tooltip("low:Q", title="90% interval from", format=".1f"),
+            alt.Tooltip("high:Q", title="90% interval to", format=".1f"),
             alt.Tooltip("weight:Q", title="Weight", format=".0%"),
         ],
     )
@@ -140,13 +142,13 @@ def scores_chart(rows: list[dict], title: str) -> alt.Chart:
         "score",
         order,
         title,
-        "bar: sub-score; line: low-high range",
+        "bar: sub-score; line: 90% interval",
         "sub-score (0-10)",
         [
             alt.Tooltip("metric:N", title="Metric"),
             alt.Tooltip("score:Q", title="Sub-score", format=".1f"),
-            alt.Tooltip("low:Q", title="Low", format=".1f"),
-            alt.Tooltip("high:Q", title="High", format=".1f"),
+            alt.Tooltip("low:Q", title="90% interval from", format=".1f"),
+            alt.Tooltip("high:Q", title="90% interval to", format=".1f"),
             alt.Tooltip("coverage:N", title="Coverage"),
         ],
     )

@@ -222,21 +222,52 @@ def benchmarks(ds: Dataset) -> list[str]:
 
 
 def company_scorecard(ds: Dataset, slug: str) -> Scorecard:
-    """A company's scorecard, computed once per process for the data it reads (shared by every book)."""
-    return result("scorecard", (slug, ds.version([slug])), lambda: score_dataset(ds, slug))
+    """A company's point scorecard, computed once per process for the data it is scored on.
+
+    A company's missing metrics are filled from the other brands loaded with it, so
+    the key is the whole dataset's version: books loaded with the same companies (the
+    seven brands' books all are) share each company's scores.
+    """
+    return result("scorecard", (slug, _version(ds)), lambda: score_dataset(ds, slug))
 
 
-def _scorecards_view(cards: dict[str, Scorecard], company: str, chapter: str):
-    if chapter in cards[company].metrics:  # a metric chapter: that metric for the brand and its peers
-        return {slug: card.metrics[chapter] for slug, card in cards.items()}
+def _version(ds: Dataset) -> str:
+    key = id(ds)
+    if key not in _VERSIONS or _VERSIONS[key][0] is not ds:
+        _VERSIONS[key] = (ds, ds.version())
+    return _VERSIONS[key][1]
+
+
+_VERSIONS: dict[int, tuple[Dataset, str]] = {}
+
+
+def _fresh_card(ds: Dataset, slug: str) -> Scorecard:
+    """A copy of the company's point scorecard for an analysis to write its intervals into."""
+    import copy
+
+    return copy.deepcopy(company_scorecard(ds, slug))
+
+
+def _analysis_view(analysis, company: str, chapter: str):
+    """What of a book's analysis a chapter shows: a metric chapter, that metric for the brand and its peers."""
+    card = analysis.card
+    if chapter in card.metrics:
+        return {
+            "metric": {slug: c.metrics[chapter] for slug, c in analysis.cards.items()},
+            "rated": card.overall is not None,
+            "weight": (card.weights or {}).get(chapter),
+        }
     if chapter in CHAPTER_READS:  # the methodology and the works cited show no score
         return None
-    return cards
+    return analysis
 
 
-@per_book("scorecards", view=_scorecards_view)
-def _scorecards(ds: Dataset, company: str) -> dict[str, Scorecard]:
-    return {slug: company_scorecard(ds, slug) for slug in [company, *peer_brands(ds, company)]}
+@per_book("analysis", view=_analysis_view)
+def _analysis(ds: Dataset, company: str):
+    """Scores, intervals, rank probabilities and sensitivity of the brand and its peers (the book's analysis)."""
+    from ..scoring.report import analyse
+
+    return analyse(ds, company, score=_fresh_card)
 
 
 # --------------------------------------------------------------------------- the context of one book
@@ -339,8 +370,8 @@ def book_result(name: str, company: str) -> Any:
 
 
 def scorecard(company: str, slug: str) -> Scorecard:
-    """The scorecard of ``slug`` (the brand or one of its peers) in ``company``'s book."""
-    cards = book_result("scorecards", company)
+    """The scorecard of ``slug`` (the brand or one of its peers) in ``company``'s book, intervals included."""
+    cards = book_result("analysis", company).cards
     if slug in cards:
         return cards[slug]
     return company_scorecard(dataset(company), slug)
@@ -435,7 +466,6 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
         sid for js in judgements.values() for a in js for sid in a.source_ids
     }
     numbers = ctx.fact("citations", lambda: {sid: n for n, sid in enumerate(cited_sources(ds, company), start=1)})
-    card = ctx.get("scorecards")[company]
     return {
         "kind": "metric",
         "metric": chapter,
@@ -447,6 +477,6 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
         "citations": {sid: numbers.get(sid) for sid in sorted(cited)},
         "latest_period": ctx.fact("latest_period", lambda: latest_period(ds)),
         "reference": ds.references.get(company, {}).get(chapter),
-        "scored_metrics": sorted(m for m, r in card.metrics.items() if r.score is not None),
+        "gap_notes": {s: ds.gap_notes.get(s, {}).get(chapter) for s in shown},
         "results": results,
     }

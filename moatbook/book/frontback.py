@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import charts
+from . import charts, ranking
 from .chapter import Book, _glue
-from .render import Html, bullets, esc, fmt_number, fmt_score, fmt_value, para, table
+from .render import Html, bullets, esc, fmt_interval, fmt_number, fmt_score, fmt_value, para, table
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _metric_link(metric_id: str, title: str) -> str:
@@ -16,17 +20,7 @@ def _metric_link(metric_id: str, title: str) -> str:
 
 class Intro(Book):
     def headline(self) -> Html:
-        card = self.card
-        if card.overall is None:
-            return Html(para(f"{esc(self.name)} has no scored evidence yet.", "mb-missing"), "no score")
-        return Html(
-            '<div class="mb-box mb-headline">'
-            f'<div class="mb-score-big">{card.overall:.1f}<span> / 100</span></div>'
-            f'<div class="mb-score-rating">{esc(card.band)}</div>'
-            f'<div class="mb-score-meta">range {card.low:.1f}–{card.high:.1f} · {card.n_scored} of '
-            f"{len(card.metrics)} metrics scored</div></div>",
-            f"{card.overall:.1f} / 100",
-        )
+        return self.headline_box()
 
     def evidence_summary(self) -> Html:
         ev = self.ds.evidence.get(self.slug, [])
@@ -95,29 +89,128 @@ class Methodology(Book):
     def combine_rules(self) -> Html:
         c = self.rubric.combine
         _glue("half_life", fmt_number(c.half_life_years))
-        _glue("range_window", fmt_number(c.range_window_years))
         _glue("market_weight_other", fmt_number(c.market_weights["other"]))
-        _glue("judgement_margin", self.rubric.judgement_margin_levels)
         rows = [
             [
                 "Recency",
-                f"weight halves for every {fmt_number(c.half_life_years)} years an observation is older "
-                "than the newest one",
+                f"weight halves for every {fmt_number(c.half_life_years)} years a figure is older than the "
+                "indicator's newest",
+                esc(c.reasons["half_life_years"]),
             ],
-            ["Market", "; ".join(f"{esc(k)}: {fmt_number(v)}" for k, v in c.market_weights.items())],
+            [
+                "Market",
+                "; ".join(f"{esc(k)}: {fmt_number(v)}" for k, v in c.market_weights.items()),
+                esc(c.reasons["market_weights"]),
+            ],
             [
                 "Source confidence",
                 "; ".join(f"{esc(k)}: {fmt_number(v)}" for k, v in c.confidence_weights.items())
-                + " (an indicator resting only on low-confidence sources is not scored)",
-            ],
-            [
-                "Range",
-                f"lowest and highest points among observations within {fmt_number(c.range_window_years)} years "
-                f"of the newest; judgements ±{self.rubric.judgement_margin_levels} level; "
-                "trackers' spread for derived indicators",
+                + " (an indicator resting only on low-confidence sources is not scored; judgements are weighted "
+                "by the confidence of their best source too)",
+                esc(c.reasons["confidence_weights"]),
             ],
         ]
-        return Html(table(["Rule", "Setting"], rows), "combine rules")
+        return Html(table(["Rule", "Setting", "Why"], rows), "combine rules")
+
+    def aggregation_rules(self) -> Html:
+        """The rules that decide what counts once, and how sub-scores make the overall."""
+        a = self.rubric.aggregation
+        rows = [
+            [
+                "Reprints count once",
+                "Rows of one indicator with the same period, market, publisher of the figure, sub-brand and "
+                "segment are one figure: their values are averaged and every page is kept as a source.",
+            ],
+            [
+                "Sub-brands",
+                "For shares, units, devices and users, the figures of two or more sub-brands from one release are "
+                "summed into the brand's figure (unless the publisher gives the whole brand's figure); for any "
+                "other indicator a sub-brand's figure describes other customers and is shown but not scored.",
+            ],
+            [
+                "Segments",
+                "A figure limited to a price band or product line is not scored for a share or a count (a part "
+                "understates the whole) but is scored for a rate or a score (it describes the brand's customers "
+                "in that segment).",
+            ],
+            [
+                "Trends",
+                "Growth, trend, volatility and largest fall are computed from one series at a time: one "
+                "publisher, one market, the whole brand, no low-confidence figure. Series are never spliced.",
+            ],
+            [
+                "No series decides alone",
+                f"No evidence series may carry more than {a.series_cap:.0%} of the overall; where one would, the "
+                "metrics that read it give up weight to the others. " + esc(a.reasons["series_cap"]),
+            ],
+            [
+                "Missing metrics",
+                "A metric without scored evidence is filled from the peers' sub-scores on it (their median in "
+                "the point score, a draw from among them in the uncertainty model) and the overall is marked "
+                f"provisional. With fewer than {a.min_scored_metrics} scored metrics the brand is not rated. "
+                + esc(a.reasons["min_scored_metrics"]),
+            ],
+        ]
+        return Html(table(["Rule", "What it does"], rows, cls="mb-rules"), "aggregation rules")
+
+    def uncertainty_table(self) -> Html:
+        """Every setting of the uncertainty model with its stated reason."""
+        u = self.rubric.uncertainty
+        shown = {
+            "draws": f"{u.draws:,}",
+            "interval": f"{u.interval:.0%} (the {(1 - u.interval) / 2:.0%} to {(1 + u.interval) / 2:.0%} range)",
+            "observation_sd_points": f"{fmt_number(u.observation_sd_points)} point per figure",
+            "judgement_shift_probability": f"{u.judgement_shift_probability:.0%} chance of one level up or down",
+            "weight_concentration": f"Dirichlet, concentration {fmt_number(u.weight_concentration)}",
+            "half_life_years": f"{fmt_number(u.half_life_years[0])} to {fmt_number(u.half_life_years[1])} years",
+            "market_weight_other": f"{fmt_number(u.market_weight_other[0])} to {fmt_number(u.market_weight_other[1])}",
+            "sensitivity_draws": f"{u.sensitivity_draws:,}",
+            "seed": str(u.seed),
+        }
+        labels = {
+            "draws": "Draws",
+            "interval": "Interval",
+            "observation_sd_points": "Error of one figure",
+            "judgement_shift_probability": "Judgements",
+            "weight_concentration": "Metric weights",
+            "half_life_years": "Recency half-life",
+            "market_weight_other": "Weight of single-market figures",
+            "sensitivity_draws": "Sensitivity sample",
+            "seed": "Seed",
+        }
+        rows = [[esc(labels[k]), esc(v), esc(u.reasons[k])] for k, v in shown.items()]
+        return Html(table(["Input", "Setting", "Why"], rows, cls="mb-rules"), "uncertainty settings")
+
+    def claims_rule(self) -> Html:
+        c = self.rubric.claims
+        return Html(para(esc(c.reasons["rank_probability"])), "claims")
+
+    def anchors_reasons(self) -> Html:
+        """Why each anchor set is where it is."""
+        parts = []
+        for m in self.rubric.metrics.values():
+            rows = [
+                [
+                    esc(ind.label),
+                    esc(" · ".join(f"{fmt_number(a)}→{fmt_number(p)}" for a, p in ind.anchors)),
+                    esc(ind.anchors_reason),
+                ]
+                for ind in m.indicators.values()
+                if ind.scored
+            ]
+            parts.append(
+                f'<details class="mb-details"><summary>{esc(m.title)}</summary>'
+                + table(["Indicator", "Anchors (value→points)", "Reference or reason"], rows)
+                + "</details>"
+            )
+        return Html("".join(parts), "anchor reasons")
+
+    def changelog(self) -> Html:
+        items = []
+        for e in self.rubric.changelog:
+            changes = "".join(f"<li>{esc(c)}</li>" for c in e.changes)
+            items.append(f"<li><b>{esc(e.version)}</b> ({esc(e.date)})<ul>{changes}</ul></li>")
+        return Html(f'<ul class="mb-list mb-changelog">{"".join(items)}</ul>', "changelog")
 
     def grades_table(self) -> Html:
         rows = [
@@ -132,12 +225,12 @@ class Methodology(Book):
         ]
         return Html(
             table(
-                ["Grade", "Hard figures ≥", "Weight with evidence ≥", "Rows ≥", "Meaning"],
+                ["Grade", "Hard figures ≥", "Weight with evidence ≥", "Figures and judgements ≥", "Meaning"],
                 rows,
                 numeric={1, 2, 3},
                 caption="Hard figures: share of the sub-score's weight on figures "
                 "rather than judgements. Weight with evidence: share of the metric's indicator weight "
-                "that has any usable evidence. Rows: evidence rows and judgements.",
+                "that has any usable evidence. Figures and judgements: independent ones (a reprint counts once).",
             ),
             "grades",
         )
@@ -162,60 +255,65 @@ class ScorecardChapter(Book):
         if self.output_dir:
             out = Path(self.output_dir)
             out.mkdir(parents=True, exist_ok=True)
-            (out / "scores.json").write_text(json.dumps(self.card.to_json(), indent=2) + "\n")
+            (out / "scores.json").write_text(json.dumps(self.scores_json(), indent=2) + "\n")
         return self.summary()
 
     def summary(self) -> Html:
-        c = self.card
-        if c.overall is None:
-            return Html(para("No metric has scored evidence yet.", "mb-missing"), "no score")
-        return Html(
-            '<div class="mb-box mb-headline">'
-            f'<div class="mb-score-big">{c.overall:.1f}<span> / 100</span></div>'
-            f'<div class="mb-score-rating">{esc(c.band)}</div>'
-            f'<div class="mb-score-meta">range {c.low:.1f}–{c.high:.1f} · '
-            f"{c.n_scored} of {len(c.metrics)} metrics scored"
-            "</div></div>",
-            f"{c.overall:.1f}",
-        )
+        return self.headline_box()
 
     def _key_figures(self, m) -> str:
+        """The values the sub-score actually uses, for its three heaviest indicators."""
         bits = []
-        for ind in sorted((i for i in m.indicators if i.scored), key=lambda i: -i.weight)[:3]:
+        for ind in sorted(m.scored_indicators, key=lambda i: (-i.weight, i.id))[:3]:
             if ind.kind == "ordinal":
                 bits.append(f"{ind.label}: level {fmt_number(ind.value, 1)}")
             elif ind.kind == "derived":
-                bits.append(f"{ind.label}: {fmt_number(ind.value, 2)}")
+                unit = {
+                    "slope": "points of share per year",
+                    "cagr": "% a year",
+                    "volatility": "points of share a year",
+                    "drawdown": "points of share",
+                }[self.rubric.metrics[m.id].indicators[ind.id].statistic]
+                bits.append(f"{ind.label}: {fmt_number(ind.value, 2)} {unit}")
             else:
-                latest = max(
-                    (o for o in ind.observations if o.weight > 0),
-                    key=lambda o: (o.period, o.market == "global"),
-                    default=None,
-                )
-                if latest:
-                    bits.append(f"{ind.label}: {fmt_value(latest.value, ind.unit)} ({latest.period}, {latest.market})")
+                n = len([o for o in ind.observations if o.counts])
+                what = "weighted mean of " + (f"{n} figures" if n > 1 else "1 figure")
+                bits.append(f"{ind.label}: {fmt_value(ind.value, ind.unit)} ({what})")
         return "; ".join(bits) or "no scored figures"
 
     def factor_table(self) -> Html:
-        """Factor / Rating / Justification / Sub-score, with the overall row."""
+        """Metric, rating, sub-score with its interval, coverage and weight, and the justification."""
         rows = []
-        for mid, m in self.card.metrics.items():
+        c = self.card
+        gaps = self.metric_gaps()
+        for mid, m in c.metrics.items():
+            weight = f"{c.weights[mid]:.1%}" if c.weights else "–"
             if m.score is None:
+                text = f"{_sentence(gaps[mid].text())}."
+                if m.imputed is not None:
+                    text += f" Filled from the peers for the overall: {m.imputed:.1f}."
+                interval = fmt_interval(m.low, m.high) if m.imputed is not None else "–"
                 rows.append(
                     [
                         _metric_link(mid, m.title),
                         "not rated",
-                        '<span class="mb-missing">no scored evidence; left out of the overall</span>',
                         "–",
+                        interval,
+                        "–",
+                        weight,
+                        f'<span class="mb-missing">{esc(text)}</span>',
                     ]
                 )
                 continue
-            scored = [i for i in m.indicators if i.scored]
+            scored = m.scored_indicators
             best = max(scored, key=lambda i: (i.points, i.id))
             worst = min(scored, key=lambda i: (i.points, i.id))
-            just = f"Rests on {m.n_evidence} rows (coverage {m.coverage}). Strongest: {best.label} ({best.points:.1f})"
+            just = (
+                f"Rests on {m.n_evidence} independent figures and judgements. "
+                f"Highest-scoring indicator: {best.label} ({best.points:.1f})"
+            )
             if worst is not best:
-                just += f"; weakest: {worst.label} ({worst.points:.1f})"
+                just += f"; lowest-scoring: {worst.label} ({worst.points:.1f})"
             just += "."
             if m.missing:
                 just += f" Missing: {', '.join(i.label.lower() for i in m.missing)}."
@@ -223,26 +321,34 @@ class ScorecardChapter(Book):
                 [
                     _metric_link(mid, m.title),
                     esc(self.rubric.rating(m.score).name),
+                    f"<b>{m.score:.1f}</b>",
+                    fmt_interval(m.low, m.high),
+                    esc(m.coverage),
+                    weight,
                     esc(just),
-                    f"{m.score:.1f} <small>({m.low:.1f}–{m.high:.1f})</small>",
                 ]
             )
-        c = self.card
-        overall = "–" if c.overall is None else f"<b>{c.overall:.1f}</b> / 100"
+        if c.overall is None:
+            overall, interval = "–", "–"
+            how = f"Not rated: fewer than {c.min_scored} metrics rest on scored evidence."
+        else:
+            overall, interval = f"<b>{c.overall:.1f}</b> / 100", fmt_interval(c.low, c.high)
+            how = "Ten times the weighted mean of the sub-scores, with the weights shown"
+            if c.imputed:
+                how += " (missing metrics filled from the peers, so the overall is provisional)"
+            how += "."
         rows.append(
-            [
-                "<b>Overall score</b>",
-                f"<b>{esc(c.band or 'not rated')}</b>",
-                esc(f"Weighted mean of the {c.n_scored} scored sub-scores, times ten."),
-                overall,
-            ]
+            ["<b>Overall score</b>", f"<b>{esc(c.band or 'not rated')}</b>", overall, interval, "", "100%", esc(how)]
         )
         return Html(
             table(
-                ["Factor / Metric", "Rating", "Justification", "Sub-score (out of 10)"],
+                ["Metric", "Rating", "Sub-score (out of 10)", "90% interval", "Coverage", "Weight", "Justification"],
                 rows,
                 cls="mb-scorecard",
-                numeric={3},
+                numeric={2, 3, 5},
+                caption="The 90% interval is the range the score falls in for nine draws out of ten when the "
+                "evidence, the judgements and the weights are varied (see the robustness chapter). Weight: the "
+                "metric's share of the overall.",
             ),
             "factor table",
         )
@@ -250,9 +356,10 @@ class ScorecardChapter(Book):
     def evaluation_table(self) -> Html:
         """Factor / Measurement / Indication."""
         rows = []
+        gaps = self.metric_gaps()
         for mid, m in self.card.metrics.items():
             if m.score is None:
-                rows.append([_metric_link(mid, m.title), "no scored figures", "unknown: the evidence is missing"])
+                rows.append([_metric_link(mid, m.title), esc(gaps[mid].text()), "unknown: no evidence counts here"])
                 continue
             rating = self.rubric.rating(m.score)
             rows.append(
@@ -312,7 +419,7 @@ class ScorecardChapter(Book):
             if ref is None:
                 continue
             if m.score is None:
-                rows.append([esc(m.title), fmt_number(ref.score), "–", "–", "We have no scored evidence here."])
+                rows.append([esc(m.title), fmt_number(ref.score), "–", "–", esc(f"Not scored here: {m.reason}.")])
                 continue
             diff = m.score - ref.score
             rows.append(
@@ -335,7 +442,7 @@ class ScorecardChapter(Book):
                     f"{diff:+.1f}",
                     esc(
                         "The published overall is a judgement; ours is the weighted mean of the sub-scores "
-                        "above, times ten."
+                        f"above, times ten (90% interval {fmt_interval(self.card.low, self.card.high)})."
                     ),
                 ]
             )
@@ -351,24 +458,35 @@ class ScorecardChapter(Book):
         )
 
     def _explain(self, m, ref_score: float) -> str:
-        scored = [i for i in m.indicators if i.scored]
+        """Why our sub-score differs from the published one, with our own numbers."""
+        scored = m.scored_indicators
+        inside = m.low is not None and m.low <= ref_score <= m.high
+        where = (
+            f"The published score lies inside our 90% interval ({fmt_interval(m.low, m.high)})"
+            if inside
+            else f"The published score lies outside our 90% interval ({fmt_interval(m.low, m.high)})"
+        )
         if abs(m.score - ref_score) < 0.5:
-            return "Close agreement: the evidence supports the published judgement."
+            return f"Close agreement. {where}."
         if m.score < ref_score:
-            pull = sorted(scored, key=lambda i: i.weight * (i.points - ref_score))[:2]
+            pull = sorted(scored, key=lambda i: (i.weight * (i.points - ref_score), i.id))[:2]
             why = "; ".join(
-                f"{i.label} scores {i.points:.1f} at {i.weight:.0%} weight" for i in pull if i.points < ref_score
+                f"{i.label} scores {i.points:.1f} at {i.weight:.0%} of the sub-score"
+                for i in pull
+                if i.points < ref_score
             )
-            text = f"Lower: {why}." if why else "Lower overall across indicators."
+            text = f"Lower: {why}." if why else "Lower across indicators."
         else:
-            pull = sorted(scored, key=lambda i: -i.weight * (i.points - ref_score))[:2]
+            pull = sorted(scored, key=lambda i: (-i.weight * (i.points - ref_score), i.id))[:2]
             why = "; ".join(
-                f"{i.label} scores {i.points:.1f} at {i.weight:.0%} weight" for i in pull if i.points > ref_score
+                f"{i.label} scores {i.points:.1f} at {i.weight:.0%} of the sub-score"
+                for i in pull
+                if i.points > ref_score
             )
-            text = f"Higher: {why}." if why else "Higher overall across indicators."
+            text = f"Higher: {why}." if why else "Higher across indicators."
         if m.missing:
             text += f" Not measured here: {', '.join(i.label.lower() for i in m.missing)}."
-        return text
+        return f"{text} {where}."
 
 
 class Conclusion(Book):
@@ -378,11 +496,19 @@ class Conclusion(Book):
         ranked = sorted(scored, key=lambda m: (-m.score, m.id))
         _glue("strongest", ranked[0].title if ranked else "none")
         _glue("weakest", ranked[-1].title if ranked else "none")
+        names = {s: self.company_name(s) for s in self.analysis.cards}
+        if self.card.overall is not None and len(self.analysis.comparison.slugs) > 1:
+            standing = f"Among its peers, {self.name} {ranking.claim_text(self.analysis.comparison, self.slug, names)}."
+        elif self.card.overall is None:
+            standing = f"Among its peers, {self.name} cannot be ranked: it is not rated."
+        else:
+            standing = "No rated peer is on file to compare with."
+        _glue("standing", standing)
 
     def _items(self, metrics, strong: bool) -> list[str]:
         out = []
         for m in metrics:
-            scored = [i for i in m.indicators if i.scored]
+            scored = m.scored_indicators
             if strong:
                 key = max(scored, key=lambda i: (i.weight * i.points, i.id))
                 why = f"led by {esc(key.label.lower())} at {key.points:.1f} points"
@@ -390,8 +516,8 @@ class Conclusion(Book):
                 key = min(scored, key=lambda i: (i.points, i.id))
                 why = f"held back most by {esc(key.label.lower())} at {key.points:.1f} points"
             out.append(
-                f"{_metric_link(m.id, m.title)}: <b>{m.score:.1f}</b> ({esc(self.rubric.rating(m.score).name)}, "
-                f"coverage {esc(m.coverage)}), {why}."
+                f"{_metric_link(m.id, m.title)}: <b>{m.score:.1f}</b> (90% interval {fmt_interval(m.low, m.high)}, "
+                f"{esc(self.rubric.rating(m.score).name)}, coverage {esc(m.coverage)}), {why}."
             )
         return out
 
@@ -407,9 +533,19 @@ class Conclusion(Book):
 
     def gaps(self) -> Html:
         items = []
+        gaps = self.metric_gaps()
         for m in self.card.metrics.values():
+            note = f" {esc(gaps[m.id].note)}" if gaps[m.id].note else ""
             if m.score is None:
-                items.append(f"{_metric_link(m.id, m.title)}: no scored evidence; left out of the overall score.")
+                fill = (
+                    f" The overall fills it from the peers ({m.imputed:.1f}), so the overall is provisional."
+                    if m.imputed is not None
+                    else ""
+                )
+                items.append(f"{_metric_link(m.id, m.title)}: {esc(gaps[m.id].text())}.{esc(fill)}{note}")
+                continue
+            if note and m.coverage in ("C", "D"):
+                items.append(f"{_metric_link(m.id, m.title)}: coverage {esc(m.coverage)}.{note}")
             elif m.coverage in ("C", "D"):
                 items.append(
                     f"{_metric_link(m.id, m.title)}: coverage {esc(m.coverage)}; the sub-score leans on "
@@ -420,20 +556,11 @@ class Conclusion(Book):
         return Html(bullets(items), "gaps")
 
     def peer_ranking(self) -> Html:
-        cards = [(s, self.peer_card(s)) for s in [self.slug, *self.peer_slugs]]
-        cards.sort(key=lambda sc: (-(sc[1].overall if sc[1].overall is not None else -1), sc[0]))
-        rows = []
-        for rank, (slug, c) in enumerate(cards, start=1):
-            name = esc(self.company_name(slug))
-            if slug == self.slug:
-                name = f"<b>{name}</b>"
-            rows.append(
-                [str(rank), name, fmt_score(c.overall), esc(c.band or "not rated"), f"{c.n_scored} of {len(c.metrics)}"]
-            )
-        return Html(
-            table(["#", "Company", "Overall", "Band", "Metrics scored"], rows, cls="mb-compact", numeric={0, 2}),
-            "ranking",
+        names = {s: self.company_name(s) for s in self.analysis.cards}
+        html = ranking.rank_table(
+            self.analysis.comparison, self.analysis.cards, names, highlight=self.slug, cls="mb-compact mb-ranking"
         )
+        return Html(html, "ranking")
 
 
 class WorksCited(Book):

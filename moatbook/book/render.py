@@ -109,3 +109,26 @@ def bullets(items: list[str]) -> str:
 
 def para(text: str, cls: str = "") -> str:
     return f'<p class="{cls}">{text}</p>' if cls else f"<p>{text}</p>"
+
+
+def fmt_interval(low: float | None, high: float | None, digits: int = 1) -> str:
+    """A 90% interval as printed: '5.7–8.0'."""
+    if low is None or high is None:
+        return "–"
+    return f"{low:.{digits}f}–{high:.{digits}f}"
+
+
+def score_phrase(
+    score: float | None, low: float | None, high: float | None, coverage: str | None = None, scale: str = ""
+) -> str:
+    """A score as the book prints it everywhere: with its 90% interval and, for a sub-score, its coverage grade.
+
+    '6.9 (90% interval 5.7–8.0; coverage B)'. Plain text; escape it before it enters HTML.
+    """
+    if score is None:
+        return "not scored"
+    bits = [f"90% interval {fmt_interval(low, high)}"] if low is not None else []
+    if coverage:
+        bits.append(f"coverage {coverage}")
+    tail = f" ({'; '.join(bits)})" if bits else ""
+    return f"{score:.1f}{scale}{tail}"

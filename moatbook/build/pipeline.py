@@ -530,19 +530,25 @@ def _check_scores(files: dict[str, str]) -> None:
 
 
 def _log_scores(path: Path, company: str, log) -> None:
-    """One line of scores, and the metrics still lacking evidence, so a half-filled brand sees its gaps."""
+    """The overall, and each metric that is not scored with its reason, so a half-filled brand sees its gaps."""
     scores = json.loads(path.read_text())
-    overall = "not scored" if scores["overall"] is None else f"{scores['overall']:.1f} / 100 ({scores['band']})"
-    missing = [m for m, v in scores["metrics"].items() if v["score"] is None]
-    thin = [m for m, v in scores["metrics"].items() if v["coverage"] in ("C", "D")]
-    log(
-        f"[{company}] overall {overall}; "
-        f"{len(scores['metrics']) - len(missing)} of {len(scores['metrics'])} metrics scored"
-    )
-    if missing:
-        log(f"[{company}] no evidence yet for: {', '.join(missing)}")
+    metrics = scores["metrics"]
+    if scores["overall"] is None:
+        overall = "not rated"
+    else:
+        overall = (
+            f"{scores['overall']:.1f} / 100 (90% interval {scores['low']:.1f}-{scores['high']:.1f}, "
+            f"{scores['band']}{', provisional' if scores.get('status') == 'provisional' else ''})"
+        )
+    scored = [m for m, v in metrics.items() if v["score"] is not None]
+    log(f"[{company}] overall {overall}; {len(scored)} of {len(metrics)} metrics scored")
+    for mid, v in metrics.items():
+        if v["score"] is not None:
+            continue
+        log(f"[{company}] {mid}: {v.get('summary') or 'no evidence'}")
+    thin = [m for m in scored if metrics[m]["coverage"] in ("C", "D")]
     if thin:
-        log(f"[{company}] thin evidence (coverage C or D) for: {', '.join(thin)}")
+        log(f"[{company}] scored on thin evidence (coverage C or D): {', '.join(thin)}")
 
 
 __all__ = ["BuildError", "BuildReport", "ChapterRun", "build_book", "build_books", "toc_chapters"]

@@ -98,7 +98,7 @@ def plan_book(
 
 def disagreement(entry: Entry, ctx: context.BookContext, chapter: str) -> str | None:
     """Why a cached chapter disagrees with this build's scores (score files or glued scores), or None."""
-    card = ctx.get("scorecards")[ctx.company]
+    card = ctx.get("analysis").card
     expected = card.to_json()
     for rel, text in entry.files.items():
         try:
@@ -115,7 +115,7 @@ def disagreement(entry: Entry, ctx: context.BookContext, chapter: str) -> str | 
             if metric not in expected["metrics"] or written.get("score") != expected["metrics"][metric]["score"]:
                 return f"its sub-score file for {metric} differs from the score computed now"
     glued = _glued(entry.notebook)
-    want = {"overall": fmt_score(card.overall)}
+    want = {"overall": fmt_score(card.overall) if card.overall is not None else "not rated"}
     if chapter in card.metrics:
         m = card.metrics[chapter]
         want = {"score": fmt_score(m.score) if m.score is not None else "not scored"}

@@ -17,8 +17,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..book.render import esc, fmt_score, table
+from ..book.ranking import claim_text, rank_table
+from ..book.ranking import order as rank_order
+from ..book.render import bullets, esc, fmt_interval
 from ..paths import BUILD_DIR, ROOT
+from ..scoring.gaps import scores_json
+from ..scoring.report import score_set
 from .html import publish, recover, vega_bundle
 from .locks import BookLocks, LockBusy
 
@@ -132,47 +136,65 @@ def _cell_colour(score: float | None) -> str:
     return f"background:rgb({r},{g},{b});color:{colour}"
 
 
+def missing_section(rubric, results: list[BrandResult]) -> str:
+    """Per brand: each metric without a sub-score, and each thin one with a curator's note, and why."""
+    blocks = []
+    for res in results:
+        if res.scores is None:
+            continue
+        items = []
+        for mid, m in res.scores["metrics"].items():
+            title = esc(rubric.metrics[mid].title)
+            link = f'<a href="{esc(res.slug)}/chapters/{esc(mid)}.html">{title}</a>'
+            note = f" {esc(m.get('note', ''))}" if m.get("note") else ""
+            if m["score"] is None:
+                summary = m.get("summary") or "no evidence"
+                items.append(f"<li>{link}: {esc(summary)}.{note}</li>")
+            elif note and m["coverage"] in ("C", "D"):
+                items.append(f"<li>{link}: scored on thin evidence (coverage {esc(m['coverage'])}).{note}</li>")
+        if items:
+            head = f'<h3><a href="{esc(res.slug)}/index.html">{esc(res.name)}</a></h3>'
+            blocks.append(f'{head}<ul class="mb-list">{"".join(items)}</ul>')
+    if not blocks:
+        return "<p>Every brand has a sub-score on every metric.</p>"
+    return "".join(blocks)
+
+
 def front_page(ds, results: list[BrandResult]) -> str:
     rubric = ds.rubric
     metrics = list(rubric.metrics)
-    ranked = sorted(
-        results,
-        key=lambda r: (
-            -(r.scores or {}).get("overall", -1) if r.scores and r.scores["overall"] is not None else 1,
-            r.slug,
-        ),
+    cards, comparison, _ = score_set(ds, [r.slug for r in results])
+    names = {r.slug: r.name for r in results}
+    by_slug = {r.slug: r for r in results}
+    linkable = {r.slug for r in results if r.scores is not None}
+    ranking_html = rank_table(
+        comparison,
+        cards,
+        names,
+        link=lambda s: f"{s}/index.html" if s in linkable else "#",
     )
-    rows = []
-    rank = 0
-    for res in ranked:
-        s = res.scores
-        link = f'<a href="{esc(res.slug)}/index.html"><b>{esc(res.name)}</b></a>' if s else f"<b>{esc(res.name)}</b>"
-        if s is None:
-            rows.append(["–", link, "–", "–", "–", f'<span class="mb-missing">build failed: {esc(res.error)}</span>'])
-            continue
-        rank += 1
-        scored = [m for m in s["metrics"].values() if m["score"] is not None]
-        grades = {}
-        for m in scored:
-            grades[m["coverage"]] = grades.get(m["coverage"], 0) + 1
-        coverage = f"{len(scored)} of {len(metrics)} metrics; " + " ".join(
-            f"{g}×{n}" for g, n in sorted(grades.items())
-        )
-        status = esc(f"built {res.built}")
-        if res.stale:
-            status = (
-                f'<span class="mb-missing">latest build failed: {esc(res.error)}; showing the book built '
-                f"{esc(res.built)}</span>"
+    notes = []
+    for r in results:
+        if r.scores is None:
+            notes.append(f"{esc(r.name)}: the book could not be built ({esc(r.error)}).")
+        elif r.stale:
+            notes.append(
+                f"{esc(r.name)}: the latest build failed ({esc(r.error)}); the link shows the book built "
+                f"{esc(r.built)}."
             )
-        rows.append(
-            [str(rank), link, f"<b>{fmt_score(s['overall'])}</b>", esc(s["band"] or "not rated"), esc(coverage), status]
-        )
-    ranking = table(
-        ["#", "Brand", "Overall (0-100)", "Band", "Coverage of the sub-scores", "Book"],
-        rows,
-        cls="mb-ranking",
-        numeric={0, 2},
-    )
+    claims = [f"<b>{esc(names[s])}</b> {esc(claim_text(comparison, s, names))}." for s in rank_order(comparison)]
+    ranking = ranking_html + (bullets(notes) if notes else "") + bullets(claims)
+    ranked = [by_slug[s] for s in rank_order(comparison)] + [r for r in results if r.slug not in comparison.slugs]
+    for r in ranked:
+        if r.slug in cards:
+            # the scorecard with each metric's status, reason, counts on file and the curators' note on gaps
+            r.scores = scores_json(
+                rubric,
+                cards[r.slug],
+                ds.evidence.get(r.slug, []),
+                ds.assessments.get(r.slug, []),
+                ds.gap_notes.get(r.slug, {}),
+            )
 
     head = "".join(f'<th class="mb-hm-head"><span>{esc(rubric.metrics[m].title)}</span></th>' for m in metrics)
     body = []
@@ -183,8 +205,11 @@ def front_page(ds, results: list[BrandResult]) -> str:
         for m in metrics:
             v = res.scores["metrics"][m]
             text = "–" if v["score"] is None else f"{v['score']:.1f}"
-            cov = v["coverage"] if v["score"] is not None else "none"
-            title = f"{res.name}, {rubric.metrics[m].title}: {text} (coverage {cov})"
+            interval = fmt_interval(v.get("low"), v.get("high")) if v["score"] is not None else ""
+            cov = f"{interval} · {v['coverage']}" if v["score"] is not None else "not scored"
+            title = f"{res.name}, {rubric.metrics[m].title}: {text}"
+            if v["score"] is not None:
+                title += f" (90% interval {interval}, coverage {v['coverage']})"
             cells.append(
                 f'<td style="{_cell_colour(v["score"])}" title="{esc(title)}">'
                 f'<a href="{esc(res.slug)}/chapters/{esc(m)}.html">{esc(text)}</a>'
@@ -197,7 +222,9 @@ def front_page(ds, results: list[BrandResult]) -> str:
     )
 
     chart_rows = [
-        dict(brand=r.name, overall=r.scores["overall"], band=r.scores["band"])
+        dict(
+            brand=r.name, overall=r.scores["overall"], band=r.scores["band"], low=r.scores["low"], high=r.scores["high"]
+        )
         for r in ranked
         if r.scores and r.scores["overall"] is not None
     ]
@@ -205,6 +232,7 @@ def front_page(ds, results: list[BrandResult]) -> str:
     bands = " · ".join(f"{esc(b.name)} {b.min:g}–{b.max:g}" for b in rubric.bands)
     grades = " · ".join(f"<b>{esc(g.grade)}</b> {esc(g.meaning)}" for g in rubric.coverage_grades)
     built = dt.date.today().isoformat()
+    missing = missing_section(rubric, ranked)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -236,17 +264,27 @@ score out of 100. Each brand has its own book with the evidence, the arithmetic 
 
 <h2>Ranking</h2>
 {ranking}
-<div id="overall-chart"></div>
+<div id="overall-chart" style="width: 100%; max-width: 720px"></div>
 
 <h2>The eleven sub-scores</h2>
-<p>Each cell is a sub-score out of 10 with its coverage grade ({grades}). A dash means no scored evidence:
-that metric is left out of the brand's overall. Click a cell to open the chapter.</p>
+<p>Each cell is a sub-score out of 10 with its 90% interval and its coverage grade ({grades}). A dash means
+no scored evidence: the overall fills that metric from the peers and is marked provisional. Click a cell to open
+the chapter.</p>
 {heatmap}
 
+<h2>What is missing, and why</h2>
+<p>A metric without a sub-score is named here with the reason; its weight goes to the brand's other metrics and
+the brand's overall is provisional. Metrics scored on thin evidence are named where the curators recorded why
+no better evidence was found.</p>
+{missing}
+
 <h2>How to read this</h2>
-<p>Bands of the overall score: {bands}. Scores rest on what has been published; a brand with thin coverage
-is scored on fewer metrics, not marked down for the missing ones. Read a brand's methodology chapter for the
-rubric and its works cited for every source.</p>
+<p>Bands of the overall score: {bands}. Every score comes with its 90% interval: the range it falls in for
+nine draws out of ten when the evidence, the judgements and the rubric's weights are varied. A brand is said to
+rank above another only where it does so in at least {rubric.claims.rank_probability:.0%} of those draws; brands
+in one tier are level with each other. Scores rest on what has been published: a brand with thin coverage has
+wider intervals. Read a brand's methodology chapter for the rubric, its robustness chapter for what moves its
+score, and its works cited for every source.</p>
 <footer>Built {esc(built)} from the data in the project's <code>data/</code> folder (rubric version
 {esc(rubric.version)}).</footer>
 <script>
@@ -265,32 +303,35 @@ rubric and its works cited for every source.</p>
 
 
 def _overall_chart_spec(rows: list[dict], rubric) -> dict:
-    """A Vega-Lite bar chart of the overall scores (built with Altair, embedded from the local bundle)."""
+    """Overall scores with their 90% intervals (built with Altair, embedded from the local bundle)."""
     import altair as alt
     import pandas as pd
 
     df = pd.DataFrame(rows)
     order = list(df["brand"]) if len(df) else []
-    chart = (
-        alt.Chart(df, title=alt.Title("Overall score", subtitle="out of 100; colour: band"))
-        .mark_bar()
-        .encode(
-            y=alt.Y("brand:N", sort=order, title=None),
-            x=alt.X("overall:Q", title="overall score", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color(
-                "band:N",
-                title="Band",
-                sort=[b.name for b in rubric.bands],
-                scale=alt.Scale(
-                    domain=[b.name for b in rubric.bands], range=["#c9d3da", "#9ec0d6", "#4f8fb8", "#1f5f8b", "#0d3552"]
-                ),
-            ),
-            tooltip=[
-                alt.Tooltip("brand:N", title="Brand"),
-                alt.Tooltip("overall:Q", title="Overall"),
-                alt.Tooltip("band:N", title="Band"),
-            ],
-        )
-        .properties(width=560, height=30 * max(1, len(df)))
+    base = alt.Chart(
+        df, title=alt.Title("Overall score", subtitle="bar: point score, colour: band; line: 90% interval")
     )
-    return chart.to_dict()
+    y = alt.Y("brand:N", sort=order, title=None)
+    bars = base.mark_bar().encode(
+        y=y,
+        x=alt.X("overall:Q", title="overall score", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color(
+            "band:N",
+            title="Band",
+            sort=[b.name for b in rubric.bands],
+            scale=alt.Scale(
+                domain=[b.name for b in rubric.bands], range=["#c9d3da", "#9ec0d6", "#4f8fb8", "#1f5f8b", "#0d3552"]
+            ),
+        ),
+        tooltip=[
+            alt.Tooltip("brand:N", title="Brand"),
+            alt.Tooltip("overall:Q", title="Overall"),
+            alt.Tooltip("low:Q", title="90% interval from"),
+            alt.Tooltip("high:Q", title="90% interval to"),
+            alt.Tooltip("band:N", title="Band"),
+        ],
+    )
+    rules = base.mark_rule(color="#1d2a33", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
+    chart = alt.layer(bars, rules).properties(width="container", height=30 * max(1, len(df)))
+    return chart.configure_legend(orient="bottom", columns=3).to_dict()

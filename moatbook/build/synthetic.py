@@ -22,19 +22,24 @@ from ..data.scaffold import new_company
 NOTE = "synthetic: a random figure for the scaling benchmark, not a real measurement"
 
 
-def _append(path: Path, rows: list[list]) -> None:
+def _append(path: Path, rows: list[dict]) -> None:
+    """Append rows (dicts) under the file's own header; columns a row does not name stay empty."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
     with path.open("a", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
+        csv.DictWriter(fh, fieldnames=header, lineterminator="\n").writerows(
+            {k: row.get(k, "") for k in header} for row in rows
+        )
 
 
-def _set_company(companies: Path, slug: str, peers: list[str]) -> None:
+def _set_company(companies: Path, slug: str, peers: list[str], market: str) -> None:
     with companies.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     col = {name: i for i, name in enumerate(rows[0])}
     for row in rows[1:]:
         if row[col["slug"]] == slug:
             row[col["peers"]] = ";".join(peers)
-            row[col["home_market"]] = "global"
+            row[col["home_market"]] = market
             row[col["summary"]] = "A synthetic brand with random data, made for the scaling benchmark only."
     with companies.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
@@ -50,13 +55,15 @@ def add_synthetic_brands(data: Path, n: int, seed: int = 11, n_peers: int = 6) -
     for slug in slugs:
         new_company(slug, f"Synthetic {slug[-2:]} (random data)", root=data)
     everyone = brands + slugs
+    markets = [m for m in rubric.markets if m != "global"] or ["global"]
     for slug in slugs:
-        _set_company(data / "companies.csv", slug, rng.sample([b for b in everyone if b != slug], n_peers))
+        peers = rng.sample([b for b in everyone if b != slug], n_peers)
+        _set_company(data / "companies.csv", slug, peers, rng.choice(markets))
         source = f"{slug}-random"
         _append(
-            data / "sources" / f"{slug}.csv",
-            [[source, "Synthetic data", f"Random figures for {slug}", "", f"https://example.org/{slug}", "2024",
-              "2026-01-01", "high", ""]],
+            data / "sources.csv",
+            [dict(source_id=source, publisher="Synthetic data", title=f"Random figures for {slug}",
+                  url=f"https://example.org/{slug}", published="2024", accessed="2026-01-01", confidence="high")],
         )  # fmt: skip
         evidence, judgements = [], []
         series = {(m, ind.source) for m, metric in rubric.metrics.items() for ind in metric.indicators.values()
@@ -65,7 +72,10 @@ def add_synthetic_brands(data: Path, n: int, seed: int = 11, n_peers: int = 6) -
             for iid, ind in metric.indicators.items():
                 if ind.kind == "ordinal":
                     level = rng.choice(sorted(ind.levels))
-                    judgements.append([slug, mid, iid, level, source, "A random level for the scaling benchmark."])
+                    judgements.append(
+                        dict(company=slug, metric=mid, indicator=iid, level=level, source_ids=source,
+                             rationale="A random level for the scaling benchmark.")
+                    )  # fmt: skip
                     continue
                 feeds_series = (mid, iid) in series
                 if not (ind.kind == "level" and ind.unit and not ind.source) and not feeds_series:
@@ -76,6 +86,7 @@ def add_synthetic_brands(data: Path, n: int, seed: int = 11, n_peers: int = 6) -
                     lo, hi = sorted((ind.anchors[0][0], ind.anchors[-1][0]))
                 else:
                     lo, hi = (spec.min or 0) + 1, min(spec.max or 60, 60)
+                market = next(m for m in ["global", *markets] if ind.takes_market(m))
                 years = range(2019, 2025) if feeds_series else rng.sample(range(2020, 2025), rng.randint(1, 3))
                 base = rng.uniform(lo, hi)
                 for year in years:
@@ -85,7 +96,10 @@ def add_synthetic_brands(data: Path, n: int, seed: int = 11, n_peers: int = 6) -
                     if spec.max is not None:
                         value = min(value, spec.max)
                     value = round(value) if spec.integer else round(value, 2)
-                    evidence.append([slug, mid, iid, value, unit, str(year), "global", source, "random figure", NOTE])
+                    evidence.append(
+                        dict(company=slug, metric=mid, indicator=iid, value=value, unit=unit, period=str(year),
+                             market=market, source_id=source, measure="random figure", note=NOTE)
+                    )  # fmt: skip
         _append(data / "evidence" / f"{slug}.csv", evidence)
         _append(data / "assessments" / f"{slug}.csv", judgements)
     return slugs

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..paths import ROOT, check_slug
 from ..paths import data_dir as current_data_dir
-from .schema import AssessmentRow, Company, EvidenceRow, ReferenceScore, Rubric, Source
+from .registry import url_key
+from .schema import AssessmentRow, Company, EvidenceRow, GapNote, ReferenceScore, Rubric, Source
 
 MAX_REPORTED = 50
 # libyaml's loader when PyYAML has it (the wheels do): the same safe subset, several times faster
@@ -185,7 +186,12 @@ class Dataset:
     sources: dict[str, Source]
     evidence: dict[str, list[EvidenceRow]] = field(default_factory=dict)
     assessments: dict[str, list[AssessmentRow]] = field(default_factory=dict)
+    # spreadsheet row of each evidence row and judgement, parallel to the lists above (for messages)
+    evidence_lines: dict[str, list[int]] = field(default_factory=dict)
+    assessment_lines: dict[str, list[int]] = field(default_factory=dict)
+    source_lines: dict[str, int] = field(default_factory=dict)
     references: dict[str, dict[str, ReferenceScore]] = field(default_factory=dict)
+    gap_notes: dict[str, dict[str, GapNote]] = field(default_factory=dict)  # slug -> metric -> why it is thin
     files: list[Path] = field(default_factory=list)
     data_dir: Path = field(default_factory=current_data_dir)
 
@@ -213,6 +219,100 @@ class Dataset:
         return self.version([slug, *self.companies[slug].peers, *benchmarks])
 
 
+REGISTRY = "sources.csv"
+
+
+def _alias_message(sid: str, aliases: dict[str, tuple[str, str]]) -> str:
+    old, where = aliases[sid]
+    return f"source '{sid}' registers a page that is already registered as '{old}' ({where}): cite '{old}' here"
+
+
+def _citations(data_dir: Path) -> dict[str, set[str]]:
+    """Which companies cite each source id (read loosely: only to tell a new registry row from an old one)."""
+    cited: dict[str, set[str]] = {}
+    for kind, column in (("evidence", "source_id"), ("assessments", "source_ids")):
+        for path in sorted((data_dir / kind).glob("*.csv")):
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    for sid in (row.get(column) or "").split(";"):
+                        if sid.strip():
+                            cited.setdefault(sid.strip(), set()).add(path.stem)
+    return cited
+
+
+def load_registry(
+    data_dir: Path, issues: list[Issue], files: list[Path], lines: dict[str, int] | None = None
+) -> tuple[dict[str, Source], dict]:
+    """Read ``sources.csv``: one row per page, ``source_id`` and address each unique.
+
+    Returns the sources by id and the *aliases*: ids of rows that register a page a
+    second time, mapped to the id to cite instead (and where it is). The problem is
+    reported on the row that looks newer, the one fewer companies cite (the later
+    one when that does not tell them apart), so the message lands on what was just added.
+    """
+    path = data_dir / REGISTRY
+    file = _rel(path)
+    old_dir = data_dir / "sources"
+    if old_dir.is_dir() and any(old_dir.glob("*.csv")):
+        names = ", ".join(p.name for p in sorted(old_dir.glob("*.csv")))
+        issues.append(
+            Issue(
+                _rel(old_dir),
+                None,
+                None,
+                f"sources are kept in one registry, {file}; move the rows of {names} there "
+                "(a page already registered keeps its id) and delete the folder",
+            )
+        )
+    files.append(path)
+    rows = read_csv(path, Source, issues, {})
+    cited = _citations(data_dir) if rows else {}
+    sources: dict[str, Source] = {}
+    aliases: dict[str, tuple[str, str]] = {}
+    by_id: dict[str, int] = {}
+    by_url: dict[str, tuple[int, Source]] = {}
+    for line, s in rows:
+        if s.source_id in by_id:
+            first = by_id[s.source_id]
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    "source_id",
+                    f"source id '{s.source_id}' is already registered at row {first} "
+                    f"({sources[s.source_id].publisher}, {sources[s.source_id].url}); if this is the same page, "
+                    "delete this row, otherwise give this page another id",
+                )
+            )
+            continue
+        key = url_key(s.url)
+        if key in by_url:
+            first_line, first = by_url[key]
+            new_line, new, old_line, old = line, s, first_line, first
+            if len(cited.get(first.source_id, ())) < len(cited.get(s.source_id, ())):
+                new_line, new, old_line, old = first_line, first, line, s
+            issues.append(
+                Issue(
+                    file,
+                    new_line,
+                    "url",
+                    f"this page is already registered as '{old.source_id}' (row {old_line}): delete this row and "
+                    f"cite '{old.source_id}' instead of '{new.source_id}'; a page that quotes several trackers "
+                    "is registered once, and each evidence row names its figure's tracker in the column 'tracker'",
+                )
+            )
+            aliases[new.source_id] = (old.source_id, f"{file} row {old_line}")
+            if new is first:
+                by_url[key] = (line, s)
+        else:
+            by_url[key] = (line, s)
+        by_id[s.source_id] = line
+        sources[s.source_id] = s
+    if lines is not None:
+        lines.update(by_id)
+    return sources, aliases
+
+
 def known_companies(data_dir: Path | None = None) -> list[str]:
     """Slugs in companies.csv (read loosely, for messages before full validation)."""
     path = (data_dir or current_data_dir()) / "companies.csv"
@@ -220,6 +320,17 @@ def known_companies(data_dir: Path | None = None) -> list[str]:
         return []
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return [r["slug"].strip() for r in csv.DictReader(fh) if r.get("slug")]
+
+
+def _brand_slugs(data_dir: Path) -> set[str]:
+    """Slugs of kind 'brand' in companies.csv (read loosely, for hints in messages)."""
+    path = data_dir / "companies.csv"
+    if not path.exists():
+        return set()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {
+            r["slug"].strip() for r in csv.DictReader(fh) if r.get("slug") and (r.get("kind") or "").strip() == "brand"
+        }
 
 
 def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peers: bool = True) -> Dataset:
@@ -234,7 +345,7 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
         data_dir / "companies.csv",
         Company,
         issues,
-        {"markets": set(rubric.markets), "company_slugs": set(slugs_in_file)},
+        {"markets": set(rubric.markets), "company_slugs": set(slugs_in_file), "brand_slugs": _brand_slugs(data_dir)},
     )
     companies: dict[str, Company] = {}
     company_file = _rel(data_dir / "companies.csv")
@@ -243,26 +354,8 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
             issues.append(Issue(company_file, line, "slug", f"company '{c.slug}' appears twice"))
         companies[c.slug] = c
 
-    sources: dict[str, Source] = {}
-    source_lines: dict[str, str] = {}
-    source_files = sorted((data_dir / "sources").glob("*.csv"))
-    if not source_files:
-        issues.append(Issue(_rel(data_dir / "sources"), None, None, "no source files (sources/*.csv)"))
-    for path in source_files:
-        files.append(path)
-        for line, s in read_csv(path, Source, issues, {}):
-            if s.source_id in sources:
-                issues.append(
-                    Issue(
-                        _rel(path),
-                        line,
-                        "source_id",
-                        f"source id '{s.source_id}' is already used at {source_lines[s.source_id]}",
-                    )
-                )
-                continue
-            sources[s.source_id] = s
-            source_lines[s.source_id] = f"{_rel(path)} row {line}"
+    source_lines: dict[str, int] = {}
+    sources, aliases = load_registry(data_dir, issues, files, source_lines)
 
     if slugs is None:
         wanted = list(companies)
@@ -280,7 +373,18 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
         wanted += [s for s, c in companies.items() if c.kind == "benchmark"]
         wanted = list(dict.fromkeys(wanted))
 
-    ds = Dataset(rubric, companies, sources, files=files, data_dir=data_dir)
+    ds = Dataset(rubric, companies, sources, files=files, data_dir=data_dir, source_lines=source_lines)
+    gaps_path = data_dir / "gaps.csv"
+    if gaps_path.exists():
+        files.append(gaps_path)
+        seen_gaps: dict[tuple[str, str], int] = {}
+        for line, g in read_csv(gaps_path, GapNote, issues, {"rubric": rubric, "company_slugs": set(companies)}):
+            if (g.company, g.metric) in seen_gaps:
+                issues.append(
+                    Issue(_rel(gaps_path), line, "metric", f"duplicates row {seen_gaps[(g.company, g.metric)]}")
+                )
+            seen_gaps.setdefault((g.company, g.metric), line)
+            ds.gap_notes.setdefault(g.company, {})[g.metric] = g
     ref_path = data_dir / "reference_scores.csv"
     if ref_path.exists():
         files.append(ref_path)
@@ -303,13 +407,22 @@ def load(slugs: list[str] | None = None, data_dir: Path | None = None, with_peer
                     )
                 )
             seen.setdefault(r.key, line)
+        for line, r in rows:
+            if r.source_id in aliases:
+                issues.append(Issue(_rel(ev_path), line, "source_id", _alias_message(r.source_id, aliases)))
         ds.evidence[slug] = [r for _, r in rows]
+        ds.evidence_lines[slug] = [line for line, _ in rows]
         if ev_path.exists():
             files.append(ev_path)
         as_path = data_dir / "assessments" / f"{slug}.csv"
         if companies[slug].kind == "brand" or as_path.exists():
             arows = read_csv(as_path, AssessmentRow, issues, ctx)
+            for line, a in arows:
+                for sid in a.source_ids:
+                    if sid in aliases:
+                        issues.append(Issue(_rel(as_path), line, "source_ids", _alias_message(sid, aliases)))
             ds.assessments[slug] = [r for _, r in arows]
+            ds.assessment_lines[slug] = [line for line, _ in arows]
             if as_path.exists():
                 files.append(as_path)
         else:

@@ -82,10 +82,26 @@ class UnitSpec(BaseModel):
             raise _err("not_integer", f"a value in '{unit}' must be a whole number, got {value:g}")
 
 
-class CombineSpec(BaseModel):
+class Reasoned(BaseModel):
+    """A block of settings where every setting carries a stated reason (``reasons.<setting>``)."""
+
     model_config = ConfigDict(extra="forbid")
+    reasons: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _every_setting_has_a_reason(self):
+        settings = [k for k in type(self).model_fields if k != "reasons"]
+        missing = [k for k in settings if len(self.reasons.get(k, "").strip()) < 20]
+        unknown = [k for k in self.reasons if k not in settings]
+        if missing:
+            raise _err("reasons", f"every setting needs a stated reason under 'reasons'; missing for {missing}")
+        if unknown:
+            raise _err("reasons", f"reasons given for unknown settings {unknown}")
+        return self
+
+
+class CombineSpec(Reasoned):
     half_life_years: float = Field(gt=0)
-    range_window_years: float = Field(gt=0)
     market_weights: dict[str, float]
     confidence_weights: dict[Literal["high", "medium", "low"], float]
 
@@ -134,6 +150,14 @@ class Rating(BaseModel):
     indication: str
 
 
+class QuarterRule(BaseModel):
+    """How quarterly figures of another indicator make a year of an annual indicator."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    source: str = Field(alias="from")
+    combine: Literal["mean", "sum"]
+
+
 class Indicator(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     label: str
@@ -152,6 +176,10 @@ class Indicator(BaseModel):
     half_life_years: float | None = Field(default=None, gt=0)
     additive: bool = False
     family: str | None = None
+    markets: list[str] | None = None  # only these markets (None: any market in the rubric's list)
+    exclude_markets: list[str] = Field(default_factory=list)  # any market but these
+    quarters: QuarterRule | None = None  # an annual indicator: four quarters of one tracker make a year
+    anchors_reason: str | None = None
 
     @field_validator("anchors")
     @classmethod
@@ -176,6 +204,8 @@ class Indicator(BaseModel):
             "ordinal": ("weight", "anchors", "levels"),
             "context": ("unit",),
         }[self.kind]
+        if self.kind != "context":
+            need = (*need, "anchors_reason")
         for key in need:
             if getattr(self, key) is None:
                 name = "from" if key == "source" else key
@@ -184,6 +214,8 @@ class Indicator(BaseModel):
             raise _err("missing_key", "an indicator of kind 'level' needs 'unit' or 'from'")
         if self.kind == "context" and self.weight is not None:
             raise _err("bad_key", "a context indicator is not scored and takes no 'weight'")
+        if self.quarters is not None and self.period != "annual":
+            raise _err("quarters", "'quarters' fills the years of an indicator with 'period: annual' only")
         if self.kind == "ordinal":
             levels = sorted(self.levels)
             if levels != list(range(levels[0], levels[-1] + 1)):
@@ -204,6 +236,12 @@ class Indicator(BaseModel):
     def accepted_units(self) -> list[str]:
         return ([self.unit] if self.unit else []) + list(self.also_units)
 
+    def takes_market(self, market: str) -> bool:
+        """Whether a figure for ``market`` belongs to this indicator."""
+        if self.markets is not None and market not in self.markets:
+            return False
+        return market not in self.exclude_markets
+
 
 class Metric(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -220,17 +258,78 @@ class Metric(BaseModel):
         return self
 
 
+class Pillar(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str
+    metrics: list[str]
+
+
+class AggregationSpec(Reasoned):
+    """How sub-scores make the overall, and when a brand is provisional or not rated."""
+
+    min_scored_metrics: int = Field(ge=1, le=len(METRIC_IDS))
+    min_imputation_peers: int = Field(ge=1)
+    series_cap: float = Field(gt=0, le=1)
+    geometric_floor: float = Field(gt=0, le=10)
+    pillars: dict[str, Pillar]
+
+    @field_validator("pillars")
+    @classmethod
+    def _pillars(cls, v: dict[str, Pillar]) -> dict[str, Pillar]:
+        seen = [m for p in v.values() for m in p.metrics]
+        if sorted(seen) != sorted(METRIC_IDS):
+            raise _err("pillars", "the pillars must hold each of the eleven metrics exactly once")
+        return v
+
+
+class UncertaintySpec(Reasoned):
+    """The Monte Carlo: what is drawn, from which distributions, how often."""
+
+    draws: int = Field(ge=100)
+    seed: int = Field(ge=0)
+    interval: float = Field(gt=0, lt=1)
+    observation_sd_points: float = Field(ge=0)
+    judgement_shift_probability: float = Field(ge=0, le=1)
+    weight_concentration: float = Field(gt=0)
+    half_life_years: tuple[float, float]
+    market_weight_other: tuple[float, float]
+    sensitivity_draws: int = Field(ge=64)
+
+    @field_validator("half_life_years", "market_weight_other")
+    @classmethod
+    def _bounds(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < v[0] <= v[1]:
+            raise _err("bounds", f"bounds must be positive and in order, got {list(v)}")
+        return v
+
+
+class ClaimsSpec(Reasoned):
+    """When the book may say that one brand ranks above another."""
+
+    rank_probability: float = Field(gt=0.5, lt=1)
+
+
+class ChangelogEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    date: str
+    changes: list[str] = Field(min_length=1)
+
+
 class Rubric(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str
+    changelog: list[ChangelogEntry] = Field(min_length=1)
     units: dict[str, UnitSpec]
     markets: list[str]
     combine: CombineSpec
-    judgement_margin_levels: int = Field(ge=0)
     coverage_grades: list[CoverageGrade]
     bands: list[Band]
     ratings: list[Rating]
     thin_metric_indicators: int = Field(ge=1)
+    aggregation: AggregationSpec
+    uncertainty: UncertaintySpec
+    claims: ClaimsSpec
     metrics: dict[str, Metric]
 
     @field_validator("metrics")
@@ -276,10 +375,35 @@ class Rubric(BaseModel):
                     target = self.resolve(ind.source, mid)
                     if target is None or target[1].unit is None:
                         raise _err("from", f"{where}: 'from: {ind.source}' names no indicator with a unit")
+                for market in [*(ind.markets or []), *ind.exclude_markets]:
+                    if market not in self.markets:
+                        raise _err("markets", f"{where}: market '{market}' is not in the markets list")
+                if ind.quarters is not None:
+                    target = metric.indicators.get(ind.quarters.source)
+                    if target is None or target.factor(ind.unit or "") is None:
+                        raise _err(
+                            "quarters",
+                            f"{where}: 'quarters.from: {ind.quarters.source}' names no indicator "
+                            f"of {mid} in '{ind.unit}'",
+                        )
                 if ind.kind == "derived":
                     target = metric.indicators.get(ind.source)
                     if target is None or target.unit is None:
                         raise _err("from", f"{where}: 'from: {ind.source}' names no indicator of {mid} with a unit")
+        return self
+
+    @model_validator(mode="after")
+    def _version_in_changelog(self):
+        if self.changelog[0].version != self.version:
+            raise _err(
+                "changelog",
+                f"the newest changelog entry is '{self.changelog[0].version}', not the "
+                f"rubric's version '{self.version}': add an entry for this version first",
+            )
+        for p in self.aggregation.pillars.values():
+            for m in p.metrics:
+                if m not in self.metrics:
+                    raise _err("pillars", f"unknown metric '{m}' in a pillar")
         return self
 
     def resolve(self, ref: str, metric_id: str) -> tuple[str, Indicator] | None:
@@ -330,6 +454,11 @@ def _pick(items: list, x: float):
 # --------------------------------------------------------------------------- tables
 
 
+# what `make new-company` writes into a new brand's row, and `make validate` refuses until it is replaced
+SUMMARY_PLACEHOLDER = "add a one-line summary in your own words."
+HOME_MARKET_PLACEHOLDER = "global"
+
+
 def _slug(value: str, what: str) -> str:
     if not SLUG_RE.match(value):
         raise _err("slug", f"'{value}' is not a valid {what} (lowercase letters, digits, dashes)")
@@ -343,7 +472,9 @@ class Company(BaseModel):
     slug: str = Field(description="short id: lowercase letters, digits and dashes")
     name: str = Field(min_length=1, description="display name")
     kind: Literal["brand", "benchmark"] = Field(description="brand or benchmark")
-    peers: list[str] = Field(default_factory=list, description="slugs of compared brands, ';'-separated")
+    peers: list[str] = Field(
+        default_factory=list, validate_default=True, description="slugs of compared brands, ';'-separated"
+    )
     home_market: str = Field(description="home market, from the rubric's markets")
     summary: str = Field(min_length=10, description="one or two sentences in our words")
 
@@ -362,19 +493,45 @@ class Company(BaseModel):
             _slug(p, "peer slug")
             if known is not None and p not in known:
                 raise _err("unknown_peer", f"peer '{p}' is not a slug in companies.csv")
+        if not v and info.data.get("kind") == "brand":
+            brands = _ctx(info).get("brand_slugs") or known or ()
+            others = sorted(set(brands) - {info.data.get("slug")})
+            hint = f" (the brands on file: {', '.join(others)})" if others else ""
+            raise _err(
+                "no_peers",
+                "a brand needs peers to be compared with: fill in the slugs of the brands it competes with, "
+                f"separated by ';'{hint}",
+            )
         return v
 
     @field_validator("home_market")
     @classmethod
     def _v_market(cls, v: str, info: ValidationInfo) -> str:
         markets = _ctx(info).get("markets")
+        if info.data.get("kind") == "brand" and v in ("", HOME_MARKET_PLACEHOLDER):
+            raise _err(
+                "no_home_market",
+                f"'{v}' is not a home market: fill in the market where the brand is based or sells most, "
+                "from the rubric's markets list (China, India, US, ...)",
+            )
         if markets is not None and v not in markets:
             raise _err("unknown_market", f"market '{v}' is not in the rubric's markets list")
         return v
 
+    @field_validator("summary")
+    @classmethod
+    def _v_summary(cls, v: str) -> str:
+        if SUMMARY_PLACEHOLDER.lower().rstrip(".") in v.lower():
+            raise _err(
+                "placeholder",
+                "still holds the placeholder text: write one or two sentences in your own words "
+                "introducing the brand to a reader",
+            )
+        return v
+
 
 class Source(BaseModel):
-    """A row of ``sources/*.csv``."""
+    """A row of ``sources.csv``, the source registry: one page."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     source_id: str = Field(description="short unique id")
@@ -460,12 +617,15 @@ class EvidenceRow(BaseModel):
     value: float = Field(description="the figure, a plain number")
     period: str = Field(description="YYYY, YYYYQn, YYYYHn, YYYY-MM or a range A..B")
     market: str = Field(description="market from the rubric's markets list")
-    source_id: str = Field(description="source_id in sources/")
+    source_id: str = Field(description="source_id in sources.csv")
     measure: str = Field(min_length=3, description="what exactly was measured, in our words")
     note: str = Field(default="", description="a short caveat in our words")
     tracker: str = Field(default="", description="whose figure it is, when not the source's publisher")
     sub_brand: str = Field(default="", description="the sub-brand the figure is limited to; empty: the whole brand")
     segment: str = Field(default="", description="the price band or product line the figure is limited to")
+    population: str = Field(
+        default="", description="who was surveyed or counted, where the source limits it beyond market and segment"
+    )
 
     def publisher(self, sources: dict) -> str:
         """Whose figure this is: the row's tracker, else its source's publisher."""
@@ -473,6 +633,18 @@ class EvidenceRow(BaseModel):
             return self.tracker
         src = sources.get(self.source_id)
         return src.publisher if src is not None else self.source_id
+
+    def survey_key(self, sources: dict) -> tuple:
+        """Figures with equal keys come from one survey or release about one population: like for like."""
+        return (
+            self.metric,
+            self.indicator,
+            self.publisher(sources),
+            self.period,
+            self.market,
+            self.segment,
+            self.population,
+        )
 
     @property
     def whole_brand(self) -> bool:
@@ -552,6 +724,21 @@ class EvidenceRow(BaseModel):
         rubric: Rubric | None = _ctx(info).get("rubric")
         if rubric is not None and v not in rubric.markets:
             raise _err("unknown_market", f"unknown market '{v}'; add it to the rubric's markets list first")
+        spec = rubric.resolve(info.data.get("indicator", ""), info.data.get("metric", "")) if rubric else None
+        if spec is not None and not spec[1].takes_market(v):
+            iid = info.data["indicator"]
+            if spec[1].markets is not None:
+                only = " or ".join(repr(m) for m in spec[1].markets)
+                raise _err(
+                    "wrong_market",
+                    f"indicator '{iid}' takes {only} figures only, not '{v}'; `make indicators` shows where a "
+                    "figure for one market goes",
+                )
+            raise _err(
+                "wrong_market",
+                f"indicator '{iid}' takes figures for one market, not '{v}'; `make indicators` shows where a "
+                f"'{v}' figure goes",
+            )
         return v
 
     @field_validator("source_id")
@@ -559,7 +746,10 @@ class EvidenceRow(BaseModel):
     def _v_source(cls, v: str, info: ValidationInfo) -> str:
         sources = _ctx(info).get("sources")
         if sources is not None and v not in sources:
-            raise _err("unknown_source", f"unknown source id '{v}' (not in data/sources/)")
+            raise _err(
+                "unknown_source",
+                f"unknown source id '{v}' (not in the source registry sources.csv: register the page there first)",
+            )
         return v
 
     @property
@@ -621,7 +811,10 @@ class AssessmentRow(BaseModel):
         sources = _ctx(info).get("sources")
         for s in v:
             if sources is not None and s not in sources:
-                raise _err("unknown_source", f"unknown source id '{s}' (not in data/sources/)")
+                raise _err(
+                    "unknown_source",
+                    f"unknown source id '{s}' (not in the source registry sources.csv: register the page there first)",
+                )
         return v
 
 
@@ -656,10 +849,38 @@ class ReferenceScore(BaseModel):
         return self
 
 
+class GapNote(BaseModel):
+    """A row of ``gaps.csv``: why a metric of a brand has no (or only thin) evidence."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    company: str = Field(description="company slug")
+    metric: str = Field(description="metric id")
+    note: str = Field(min_length=20, description="what was looked for and why nothing on file counts, in our words")
+    checked: str = Field(description="YYYY-MM-DD: when the evidence was last looked for")
+
+    @field_validator("company")
+    @classmethod
+    def _v_company(cls, v: str, info: ValidationInfo) -> str:
+        known = _ctx(info).get("company_slugs")
+        if known is not None and v not in known:
+            raise _err("unknown_company", f"company '{v}' is not in companies.csv")
+        return v
+
+    _v_metric = field_validator("metric")(_check_metric)
+
+    @field_validator("checked")
+    @classmethod
+    def _v_checked(cls, v: str) -> str:
+        if not FULL_DATE_RE.match(v):
+            raise _err("date", f"'{v}' is not a date (YYYY-MM-DD)")
+        return v
+
+
 TABLE_MODELS = {
     "companies": Company,
     "sources": Source,
     "evidence": EvidenceRow,
     "assessments": AssessmentRow,
     "reference_scores": ReferenceScore,
+    "gaps": GapNote,
 }

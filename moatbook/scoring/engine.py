@@ -1,18 +1,25 @@
-"""The scoring engine: pure functions from evidence rows and a rubric to scores.
+"""The scoring engine: pure functions from evidence rows and a rubric to point scores.
 
 Nothing here reads files or knows a company's name. The same rubric and the same
 functions score every brand:
 
-1. each observation of an indicator is mapped to 0-10 points by the indicator's
-   anchors (piecewise linear);
-2. the observations of one indicator are averaged, weighted by recency, market
-   and source confidence (``rubric.combine``); derived indicators compute a
-   statistic per tracker first; ordinal indicators read judgement levels;
+1. the rows of an indicator become independent figures (:mod:`.figures`: reprints
+   count once, sub-brands are summed or left out, segments are handled by rule);
+2. each figure is mapped to 0-10 points by the indicator's anchors (piecewise
+   linear), and the figures of one indicator are averaged, weighted by recency,
+   market and source confidence (``rubric.combine``); derived indicators compute a
+   statistic per series (one tracker, one market) first; ordinal indicators read
+   judgement levels, weighted by their sources' confidence;
 3. a metric's sub-score is the weighted mean of its scored indicators, with
    missing indicators' weight shared among the present ones (and flagged);
-4. the overall score is the weighted mean of the scored metrics, times ten.
+4. the overall is ten times the weighted mean of the sub-scores (:mod:`.aggregate`),
+   with no evidence series carrying more than ``aggregation.series_cap`` of it; a
+   metric without scored evidence is filled from the peers' sub-scores and the
+   overall is marked provisional; too few scored metrics and the brand is not rated.
 
-Sums use ``math.fsum`` so results do not depend on row order.
+Sums use ``math.fsum`` so results do not depend on row order. The uncertainty of
+every score is estimated separately, by :mod:`.uncertainty`, from the
+observations recorded here.
 """
 
 from __future__ import annotations
@@ -23,8 +30,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from ..data.periods import parse_period
+import numpy as np
+
 from ..data.schema import AssessmentRow, EvidenceRow, Indicator, Rubric, Source
+from ..data.series import years_from_quarters
+from . import aggregate
+from .figures import Figure, consolidate
 
 # --------------------------------------------------------------------------- mapping
 
@@ -90,16 +101,31 @@ def series_statistic(kind: str, points: list[tuple[float, float]]) -> float:
 
 @dataclass(frozen=True)
 class Observation:
-    """One figure (or judgement) as the engine used it."""
+    """One figure, series or judgement as the engine used it (or showed and left out)."""
 
-    value: float  # in the indicator's unit (a level for judgements, a statistic for trackers)
+    value: float  # in the indicator's unit (a level for judgements, a statistic for series)
     points: float
-    weight: float  # relative weight within the indicator before normalising
+    weight: float  # nominal weight within the indicator before normalising; 0 when left out
     period: str
     market: str
     source_ids: tuple[str, ...]
-    label: str  # what the observation is: the measure, the tracker, or the rationale
+    label: str  # what the observation is: the measure, the series, or the rationale
     low_confidence: bool = False
+    # what the weight is made of, for the uncertainty model (weight = recency * market * confidence)
+    age: float = 0.0  # years older than the indicator's newest scored figure
+    half_life: float | None = None  # None: no recency weighting (series, judgements)
+    market_weight: float = 1.0
+    confidence_weight: float = 1.0
+    is_global: bool = True
+    publisher: str = ""
+    note: str = ""  # how the figure was formed (pages merged, sub-brands summed)
+    excluded: str = ""  # why it is shown but left out of the score
+    n_rows: int = 1  # evidence rows (pages) behind it
+    family: str = ""  # judgements: the family of indicators judged on the same facts
+
+    @property
+    def counts(self) -> bool:
+        return self.weight > 0 and not self.excluded
 
 
 @dataclass
@@ -108,18 +134,25 @@ class IndicatorResult:
     label: str
     kind: str
     rubric_weight: float | None
-    status: str  # scored | missing | low-confidence only | too few points | context
+    status: str  # scored | missing | low-confidence only | too few points | sub-brand or segment only | context
     points: float | None = None
-    low: float | None = None
-    high: float | None = None
     weight: float = 0.0  # effective weight within the metric after reweighting
     observations: list[Observation] = field(default_factory=list)
     unit: str | None = None
     note: str = ""
-    used: frozenset = frozenset()  # identities of the evidence rows / judgements behind the points
+    used: frozenset = frozenset()  # identities of the independent figures / judgements behind the points
+    rows: frozenset = frozenset()  # identities of the evidence rows behind them
+    series: tuple = ()  # the evidence series this indicator rests on, for the cap on any series' share
+    family: str = ""
+    low: float | None = None  # 90% interval of the points, filled by the uncertainty analysis
+    high: float | None = None
 
     @property
     def rows_used(self) -> int:
+        return len(self.rows)
+
+    @property
+    def figures_used(self) -> int:
         return len(self.used)
 
     @property
@@ -128,8 +161,8 @@ class IndicatorResult:
 
     @property
     def value(self) -> float | None:
-        """A representative value: weighted mean of the observations' values."""
-        used = [(o.value, o.weight) for o in self.observations if o.weight > 0]
+        """A representative value: weighted mean of the counted observations' values."""
+        used = [(o.value, o.weight) for o in self.observations if o.counts]
         return weighted_mean(used) if used else None
 
 
@@ -138,46 +171,83 @@ class MetricResult:
     id: str
     title: str
     weight: float
-    score: float | None
-    low: float | None
-    high: float | None
-    n_evidence: int
+    score: float | None  # rounded to one decimal, as printed
+    value: float | None  # unrounded, as aggregated
+    n_evidence: int  # independent figures and judgements behind the sub-score
+    n_rows: int  # evidence rows and judgements behind them (reprints included)
     coverage: str
     hard_share: float
     present_share: float
     indicators: list[IndicatorResult]
     flags: list[str] = field(default_factory=list)
+    status: str = "scored"  # scored | not scored | no evidence
+    reason: str = ""  # why not scored
+    n_available: int = 0  # rows and judgements on file for this metric, scored or not
+    imputed: float | None = None  # the value the overall uses in place of a missing sub-score
+    peers: tuple = ()  # (slug, sub-score) of the peers a missing sub-score is drawn from
+    # filled by the uncertainty analysis
+    low: float | None = None
+    high: float | None = None
+    median: float | None = None
 
     @property
     def missing(self) -> list[IndicatorResult]:
         return [i for i in self.indicators if i.kind != "context" and not i.scored]
 
+    @property
+    def scored_indicators(self) -> list[IndicatorResult]:
+        return [i for i in self.indicators if i.scored]
+
 
 @dataclass
 class Scorecard:
     company: str
-    overall: float | None
-    low: float | None
-    high: float | None
+    overall: float | None  # rounded to one decimal; None when not rated
+    value: float | None  # unrounded
     band: str | None
+    status: str  # rated | provisional | not rated
     metrics: dict[str, MetricResult]
+    weights: dict[str, float] = field(default_factory=dict)  # metric weights the overall used
+    series_shares: dict[tuple, float] = field(default_factory=dict)  # share of the overall each series carries
+    series_labels: dict[tuple, str] = field(default_factory=dict)
+    min_scored: int = 0
+    # filled by the uncertainty analysis
+    low: float | None = None
+    high: float | None = None
+    median: float | None = None
+    band_probabilities: dict[str, float] = field(default_factory=dict)
+    rank_probabilities: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_scored(self) -> int:
         return sum(1 for m in self.metrics.values() if m.score is not None)
 
+    @property
+    def imputed(self) -> list[MetricResult]:
+        return [m for m in self.metrics.values() if m.imputed is not None]
+
     def to_json(self) -> dict:
         return {
             "company": self.company,
             "overall": self.overall,
+            "low": self.low,
+            "high": self.high,
+            "median": self.median,
             "band": self.band,
+            "status": self.status,
+            "band_probabilities": self.band_probabilities,
+            "rank_probabilities": self.rank_probabilities,
             "metrics": {
                 mid: {
                     "score": m.score,
                     "low": m.low,
                     "high": m.high,
+                    "median": m.median,
                     "n_evidence": m.n_evidence,
                     "coverage": m.coverage,
+                    "status": m.status,
+                    "weight": round(self.weights.get(mid, 0.0), 4),
+                    "imputed": None if m.imputed is None else round(m.imputed, 2),
                 }
                 for mid, m in self.metrics.items()
             },
@@ -187,13 +257,13 @@ class Scorecard:
 # --------------------------------------------------------------------------- indicators
 
 
-def _is_low(source_ids, sources: dict[str, Source]) -> bool:
-    return all(sources[s].confidence == "low" for s in source_ids if s in sources)
+def _confidence_weight(confidence: str, rubric: Rubric) -> float:
+    return rubric.combine.confidence_weights[confidence]
 
 
-def _confidence_weight(source_ids, sources, rubric: Rubric) -> float:
-    weights = rubric.combine.confidence_weights
-    return max(weights[sources[s].confidence] if s in sources else weights["low"] for s in source_ids)
+def _best_confidence(source_ids, sources: dict[str, Source]) -> str:
+    rank = {"low": 0, "medium": 1, "high": 2}
+    return max((sources[s].confidence if s in sources else "low" for s in source_ids), key=rank.__getitem__)
 
 
 def _market_weight(market: str, rubric: Rubric) -> float:
@@ -201,178 +271,225 @@ def _market_weight(market: str, rubric: Rubric) -> float:
     return mw.get(market, mw["other"])
 
 
+def _figure_id(key: tuple, f: Figure) -> tuple:
+    return ("figure", *key, f.period, f.market, f.publisher, f.sub_brand, f.segment)
+
+
+def _shown(f: Figure, points: float) -> Observation:
+    """A figure that is shown but left out (its reason in ``excluded``)."""
+    return Observation(
+        f.value,
+        points,
+        0.0,
+        f.period,
+        f.market,
+        f.source_ids,
+        f.label,
+        f.confidence == "low",
+        publisher=f.publisher,
+        note=f.note,
+        excluded=f.excluded,
+        n_rows=f.n_rows,
+    )
+
+
 def score_level(
-    iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Rubric, sources: dict[str, Source], units: Indicator
+    iid: str,
+    spec: Indicator,
+    rows: list[EvidenceRow],
+    rubric: Rubric,
+    sources: dict[str, Source],
+    units: Indicator,
+    key: tuple = (),
 ) -> IndicatorResult:
-    """Score a level indicator; ``units`` is the indicator whose units the rows carry
-    (``spec`` itself, or the one it reads rows ``from``)."""
-    res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing", unit=units.unit)
+    """Score a level indicator; ``units`` is the indicator whose rows it reads (itself, or the one named ``from``)."""
+    res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing", unit=units.unit, series=("rows", *key))
     if not rows:
         return res
-    obs_raw = [(r, r.value * (units.factor(r.unit) or 1.0), parse_period(r.period).mid) for r in rows]
-    newest = max(t for _, _, t in obs_raw)
+    figures = consolidate(rows, units, units.additive, sources)
+    counted = [f for f in figures if f.scored]
+    shown = [_shown(f, interpolate(spec.anchors, f.value)) for f in figures if not f.scored]
+    if not counted:
+        res.observations = shown
+        res.status = "sub-brand or segment only"
+        res.note = "; ".join(sorted({f.excluded for f in figures}))
+        return res
     half_life = spec.half_life_years or rubric.combine.half_life_years
+    newest = max(f.time for f in counted)
     obs = []
-    for r, value, t in obs_raw:
-        recency = 0.5 ** ((newest - t) / half_life)
-        w = recency * _market_weight(r.market, rubric) * _confidence_weight([r.source_id], sources, rubric)
+    for f in counted:
+        age = newest - f.time
+        mw = _market_weight(f.market, rubric)
+        cw = _confidence_weight(f.confidence, rubric)
         obs.append(
             Observation(
-                value=value,
-                points=interpolate(spec.anchors, value),
-                weight=w,
-                period=r.period,
-                market=r.market,
-                source_ids=(r.source_id,),
-                label=r.measure,
-                low_confidence=_is_low([r.source_id], sources),
+                value=f.value,
+                points=interpolate(spec.anchors, f.value),
+                weight=0.5 ** (age / half_life) * mw * cw,
+                period=f.period,
+                market=f.market,
+                source_ids=f.source_ids,
+                label=f.label,
+                low_confidence=f.confidence == "low",
+                age=age,
+                half_life=half_life,
+                market_weight=mw,
+                confidence_weight=cw,
+                is_global=f.market == "global",
+                publisher=f.publisher,
+                note=f.note,
+                n_rows=f.n_rows,
             )
         )
-    res.used = frozenset(("row", r.key) for r in rows)
-    return _finish(res, obs, newest_time=newest, times=[t for _, _, t in obs_raw], rubric=rubric)
+    res.used = frozenset(_figure_id(key, f) for f in counted)
+    res.rows = frozenset(k for f in counted for k in f.row_keys)
+    return _finish(res, obs, shown)
 
 
-def _finish(
-    res: IndicatorResult, obs: list[Observation], newest_time: float | None, times: list[float] | None, rubric: Rubric
-) -> IndicatorResult:
-    """Combine observations: low-confidence-only -> not scored; else weighted mean and range."""
-    res.observations = sorted(obs, key=lambda o: (o.period, o.market, o.label, o.value))
+def _finish(res: IndicatorResult, obs: list[Observation], shown: list[Observation] = ()) -> IndicatorResult:
+    """Combine counted observations: low-confidence only -> not scored; else their weighted mean."""
+    order = lambda o: (o.period, o.market, o.label, o.value)  # noqa: E731
     if all(o.low_confidence for o in obs):
         res.used = frozenset()
+        res.rows = frozenset()
         res.status = "low-confidence only"
         res.note = "rests only on low-confidence sources, so it is shown but not scored"
-        res.observations = [
-            Observation(o.value, o.points, 0.0, o.period, o.market, o.source_ids, o.label, True) for o in obs
-        ]
+        res.observations = sorted(
+            [Observation(**{**o.__dict__, "weight": 0.0, "excluded": "low-confidence source only"}) for o in obs]
+            + list(shown),
+            key=order,
+        )
         return res
     # Low-confidence observations that sit beside others keep their (reduced) weight.
     res.points = weighted_mean([(o.points, o.weight) for o in obs])
-    if times is not None and newest_time is not None:
-        window = rubric.combine.range_window_years
-        recent = [o for o, t in zip(obs, times, strict=True) if newest_time - t <= window and not o.low_confidence]
-    else:
-        recent = [o for o in obs if not o.low_confidence]
-    recent = recent or obs
-    res.low = min(min(o.points for o in recent), res.points)
-    res.high = max(max(o.points for o in recent), res.points)
     res.status = "scored"
+    res.observations = sorted(obs + list(shown), key=order)
     return res
 
 
 def score_derived(
-    iid: str, spec: Indicator, rows: list[EvidenceRow], rubric: Rubric, sources: dict[str, Source]
+    iid: str,
+    spec: Indicator,
+    rows: list[EvidenceRow],
+    rubric: Rubric,
+    sources: dict[str, Source],
+    units: Indicator,
+    key: tuple = (),
 ) -> IndicatorResult:
-    res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing")
+    """A statistic per series (one tracker, one market, the whole brand, no low-confidence figure)."""
+    res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing", series=("rows", *key))
     if not rows:
         return res
-    by_tracker: dict[str, dict[float, list[tuple[float, str, bool]]]] = defaultdict(lambda: defaultdict(list))
-    all_times = []
-    for r in rows:
-        src = sources.get(r.source_id)
-        tracker = src.publisher if src else r.source_id
-        t = parse_period(r.period).mid
-        all_times.append(t)
-        by_tracker[tracker][t].append((r.value, r.source_id, _is_low([r.source_id], sources), r.key))
-    newest = max(all_times)
+    figures = consolidate(rows, units, units.additive, sources)
+    eligible = [f for f in figures if f.scored and f.confidence != "low"]
+    left_out = len([f for f in figures if f.scored and f.confidence == "low"])
+    if not eligible:
+        res.status = "low-confidence only" if left_out else "sub-brand or segment only"
+        res.note = "no figure of the whole brand from a source above low confidence"
+        return res
+    newest = max(f.time for f in eligible)
     start = newest - spec.window_years + 0.5  # the latest `window_years` calendar years
-
-    def series(points_by_time):
-        """Points within the window (one per year, reprints averaged), their source ids, row identities
-        and whether every one of them comes from a low-confidence source."""
-        pts, ids, keys, low = [], [], set(), True
-        for t, vals in sorted(points_by_time.items()):
-            if t < start:
-                continue
-            pts.append((t, statistics.fmean(v[0] for v in vals)))
-            ids += [v[1] for v in vals]
-            keys.update(("row", v[3]) for v in vals)
-            low = low and all(v[2] for v in vals)
-        return pts, ids, keys, low
-
-    def observe(pts, ids, low, label) -> Observation:
-        stat = series_statistic(spec.statistic, pts)
-        return Observation(
-            stat,
-            interpolate(spec.anchors, stat),
-            1.0,
-            f"{int(pts[0][0])}..{int(pts[-1][0])}",
-            "global",
-            tuple(dict.fromkeys(ids)),
-            f"{label} ({len(pts)} points)",
-            low,
-        )
-
-    obs, used = [], set()
-    for tracker, pbt in sorted(by_tracker.items()):
-        pts, ids, keys, low = series(pbt)
-        if len(pts) < spec.min_points:
+    series: dict[tuple[str, str], list[Figure]] = defaultdict(list)
+    for f in eligible:
+        if f.time >= start:
+            series[(f.publisher, f.market)].append(f)
+    obs, used, rows_used = [], set(), set()
+    longest = 0
+    for (publisher, market), figs in sorted(series.items()):
+        figs = sorted(figs, key=lambda f: f.time)
+        longest = max(longest, len(figs))
+        if len(figs) < spec.min_points:
             continue
-        used |= keys
+        pts = [(f.time, f.value) for f in figs]
         try:
-            obs.append(observe(pts, ids, low, tracker))
+            stat = series_statistic(spec.statistic, pts)
         except ValueError:
             continue
+        ids = tuple(dict.fromkeys(s for f in figs for s in f.source_ids))
+        obs.append(
+            Observation(
+                stat,
+                interpolate(spec.anchors, stat),
+                1.0,
+                f"{figs[0].period}..{figs[-1].period}",
+                market,
+                ids,
+                f"{publisher}, {market} ({len(figs)} points)",
+                publisher=publisher,
+                is_global=market == "global",
+                n_rows=sum(f.n_rows for f in figs),
+            )
+        )
+        used |= {_figure_id(key, f) for f in figs}
+        rows_used |= {k for f in figs for k in f.row_keys}
+    notes = []
+    if left_out:
+        notes.append(f"{left_out} low-confidence figure(s) left out: a trend reads only one publisher's own series")
     if not obs:
-        # No tracker has enough points of its own: pool trackers by averaging each year.
-        pooled: dict[float, list] = defaultdict(list)
-        for pbt in by_tracker.values():
-            for t, vals in pbt.items():
-                pooled[t].extend(vals)
-        pts, ids, used, low = series(pooled)
-        if len(pts) < spec.min_points:
-            res.status = "too few points"
-            res.note = f"needs {spec.min_points} years within the latest {spec.window_years}, has {len(pts)}"
-            return res
-        try:
-            obs.append(observe(pts, ids, low, "all trackers pooled"))
-        except ValueError as exc:
-            res.status = "too few points"
-            res.note = str(exc)
-            return res
-        res.note = "no single tracker has enough years, so trackers were pooled year by year"
+        res.status = "too few points"
+        res.note = "; ".join(
+            [
+                f"needs {spec.min_points} figures of one tracker in one market within the latest "
+                f"{spec.window_years} years; the longest such series has {longest}",
+                *notes,
+            ]
+        )
+        return res
     res.used = frozenset(used)
-    return _finish(res, obs, None, None, rubric)
+    res.rows = frozenset(rows_used)
+    res.note = "; ".join(notes)
+    return _finish(res, obs)
 
 
 def score_ordinal(
     iid: str, spec: Indicator, rows: list[AssessmentRow], rubric: Rubric, sources: dict[str, Source]
 ) -> IndicatorResult:
-    res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing")
+    """Judgements, each weighted by the confidence of its best source, like figures."""
+    family = spec.family or ""
+    series = ("family", family) if family else ("judgement", iid)
+    res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing", series=series, family=family)
     if not rows:
         return res
-    obs = [
-        Observation(
-            float(r.level),
-            interpolate(spec.anchors, r.level),
-            1.0,
-            "",
-            "",
-            tuple(r.source_ids),
-            r.rationale,
-            _is_low(r.source_ids, sources),
+    obs = []
+    for r in rows:
+        conf = _best_confidence(r.source_ids, sources)
+        cw = _confidence_weight(conf, rubric)
+        obs.append(
+            Observation(
+                float(r.level),
+                interpolate(spec.anchors, r.level),
+                cw,
+                "",
+                "",
+                tuple(r.source_ids),
+                r.rationale,
+                conf == "low",
+                confidence_weight=cw,
+                family=family,
+            )
         )
-        for r in rows
-    ]
-    res.used = frozenset(("judgement", r.metric, r.indicator, r.level, r.rationale) for r in rows)
-    res = _finish(res, obs, None, None, rubric)
-    if res.scored:
-        levels = sorted(spec.levels)
-        margin = rubric.judgement_margin_levels
-        used = [o for o in obs if not o.low_confidence] or obs
-        lo_level = max(levels[0], min(o.value for o in used) - margin)
-        hi_level = min(levels[-1], max(o.value for o in used) + margin)
-        res.low = min(interpolate(spec.anchors, lo_level), res.points)
-        res.high = max(interpolate(spec.anchors, hi_level), res.points)
-    return res
+    ids = frozenset(("judgement", r.metric, r.indicator, r.level, r.rationale) for r in rows)
+    res.used = ids
+    res.rows = ids
+    return _finish(res, obs)
 
 
-# --------------------------------------------------------------------------- metrics and overall
+# --------------------------------------------------------------------------- metrics
 
 
-def rows_for(rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[EvidenceRow]) -> list[EvidenceRow]:
-    """Evidence rows an indicator reads (its own, those named by ``from``, or its series)."""
+def rows_for(
+    rubric: Rubric, metric_id: str, indicator_id: str, evidence: list[EvidenceRow], sources: dict | None = None
+) -> list[EvidenceRow]:
+    """Evidence rows an indicator reads (its own, those named by ``from``, or its series).
+
+    With ``sources``, an annual series also gets the years that four quarters of one
+    tracker make (``quarters`` in the rubric; see :mod:`moatbook.data.series`).
+    """
     key = rubric.reads(metric_id, indicator_id)
-    return [r for r in evidence if (r.metric, r.indicator) == key]
+    rows = [r for r in evidence if (r.metric, r.indicator) == key]
+    if key is not None and sources is not None:
+        rows += years_from_quarters(rubric, *key, evidence, sources)
+    return rows
 
 
 def grade(rubric: Rubric, hard_share: float, present_share: float, n_evidence: int) -> str:
@@ -386,6 +503,30 @@ def grade(rubric: Rubric, hard_share: float, present_share: float, n_evidence: i
     return rubric.coverage_grades[-1].grade
 
 
+def score_indicator(
+    rubric: Rubric,
+    metric_id: str,
+    iid: str,
+    evidence: list[EvidenceRow],
+    assessments: list[AssessmentRow],
+    sources: dict[str, Source],
+) -> IndicatorResult:
+    spec = rubric.metrics[metric_id].indicators[iid]
+    if spec.kind == "ordinal":
+        rows = [a for a in assessments if a.metric == metric_id and a.indicator == iid]
+        return score_ordinal(iid, spec, rows, rubric, sources)
+    key = rubric.reads(metric_id, iid)
+    rows = rows_for(rubric, metric_id, iid, evidence, sources)
+    units = rubric.resolve(f"{key[0]}.{key[1]}", metric_id)[1]
+    if spec.kind == "derived":
+        return score_derived(iid, spec, rows, rubric, sources, units, key)
+    if spec.kind == "level":
+        return score_level(iid, spec, rows, rubric, sources, units, key)
+    return IndicatorResult(
+        iid, spec.label, "context", None, "context", unit=spec.unit, rows=frozenset(r.key for r in rows)
+    )
+
+
 def score_metric(
     rubric: Rubric,
     metric_id: str,
@@ -394,54 +535,41 @@ def score_metric(
     sources: dict[str, Source],
 ) -> MetricResult:
     metric = rubric.metrics[metric_id]
-    results: list[IndicatorResult] = []
-    for iid, spec in metric.indicators.items():
-        if spec.kind == "ordinal":
-            rows = [a for a in assessments if a.metric == metric_id and a.indicator == iid]
-            results.append(score_ordinal(iid, spec, rows, rubric, sources))
-        elif spec.kind == "derived":
-            results.append(score_derived(iid, spec, rows_for(rubric, metric_id, iid, evidence), rubric, sources))
-        elif spec.kind == "level":
-            units = rubric.resolve(spec.source, metric_id)[1] if spec.source else spec
-            results.append(score_level(iid, spec, rows_for(rubric, metric_id, iid, evidence), rubric, sources, units))
-        else:
-            rows = rows_for(rubric, metric_id, iid, evidence)
-            res = IndicatorResult(
-                iid,
-                spec.label,
-                "context",
-                None,
-                "context",
-                unit=spec.unit,
-                used=frozenset(("row", r.key) for r in rows),
-            )
-            results.append(res)
-
+    results = [score_indicator(rubric, metric_id, iid, evidence, assessments, sources) for iid in metric.indicators]
     scored = [r for r in results if r.scored]
-    present = math.fsum(r.rubric_weight for r in scored)
-    flags = []
-    n_evidence = len(frozenset().union(*(r.used for r in scored))) if scored else 0
+    available = len({k for r in results if r.kind != "context" for k in _available(r)})
     if not scored:
+        unscored = [r for r in results if r.kind != "context" and r.status != "missing"]
+        if unscored:
+            reason = "; ".join(f"{r.label.lower()}: {r.status}" for r in unscored)
+            status = "not scored"
+        else:
+            reason, status = "no figure or judgement on file for any scored indicator", "no evidence"
         return MetricResult(
             metric_id,
             metric.title,
             metric.weight,
             None,
             None,
-            None,
+            0,
             0,
             "none",
             0.0,
             0.0,
             results,
-            ["no scored evidence: this metric is missing"],
+            [f"not scored: {reason}"],
+            status=status,
+            reason=reason,
+            n_available=available,
         )
+    present = math.fsum(r.rubric_weight for r in scored)
     for r in scored:
         r.weight = r.rubric_weight / present
-    score = math.fsum(r.weight * r.points for r in scored)
-    low = math.fsum(r.weight * r.low for r in scored)
-    high = math.fsum(r.weight * r.high for r in scored)
+    value = math.fsum(r.weight * r.points for r in scored)
     hard = math.fsum(r.weight for r in scored if r.kind != "ordinal")
+    n_evidence = len(frozenset().union(*(r.used for r in scored)))
+    n_rows = len(frozenset().union(*(r.rows for r in scored)))
+    flags = []
     missing = [r for r in results if r.kind != "context" and not r.scored]
     if missing:
         flags.append(
@@ -449,21 +577,76 @@ def score_metric(
         )
     if len(scored) < rubric.thin_metric_indicators:
         flags.append(f"thin: rests on {len(scored)} scored indicator(s)")
-    score_r = round(score, 1)
     return MetricResult(
         metric_id,
         metric.title,
         metric.weight,
-        score_r,
-        min(round(low, 1), score_r),
-        max(round(high, 1), score_r),
+        round(value, 1),
+        value,
         n_evidence,
+        n_rows,
         grade(rubric, hard, present, n_evidence),
         hard,
         present,
         results,
         flags,
+        n_available=available,
     )
+
+
+def _available(r: IndicatorResult) -> frozenset:
+    """Row or judgement identities on file for an indicator, whether or not they count."""
+    if r.rows:
+        return r.rows
+    return frozenset((o.period, o.market, o.label, o.source_ids) for o in r.observations)
+
+
+# --------------------------------------------------------------------------- the overall
+
+
+def composition(card_metrics: dict[str, MetricResult], rubric: Rubric) -> tuple[np.ndarray, list[tuple], dict]:
+    """For each metric, the share of its sub-score resting on each evidence series.
+
+    Returns the (M, S) matrix, the series keys and a label per series. A metric filled
+    from its peers rests on a series of its own.
+    """
+    keys: list[tuple] = []
+    labels: dict[tuple, str] = {}
+    entries = []
+    for mi, (mid, m) in enumerate(card_metrics.items()):
+        if m.score is None:
+            key = ("imputed", mid)
+            entries.append((mi, key, 1.0))
+            labels[key] = f"{m.title}: filled from the peers"
+            continue
+        for ind in m.scored_indicators:
+            key = ind.series
+            entries.append((mi, key, ind.weight))
+            if key not in labels:
+                labels[key] = _series_label(key, rubric)
+    for _, key, _ in entries:
+        if key not in keys:
+            keys.append(key)
+    shares = np.zeros((len(card_metrics), len(keys)))
+    for mi, key, w in entries:
+        shares[mi, keys.index(key)] += w
+    return shares, keys, labels
+
+
+def _series_label(key: tuple, rubric: Rubric) -> str:
+    if key[0] == "rows":
+        _, mid, iid = key
+        return f"{rubric.metrics[mid].indicators[iid].label} (figures)"
+    if key[0] == "family":
+        return f"Judgements on the brand's {key[1]}"
+    return "Judgement: " + next(
+        ind.label for m in rubric.metrics.values() for i, ind in m.indicators.items() if i == key[1]
+    )
+
+
+def impute(pool: list[float], min_peers: int) -> float:
+    """Point value for a missing sub-score: the peers' median, or the middle of the scale."""
+    return float(statistics.median(pool)) if len(pool) >= min_peers else 5.0
 
 
 def score_company(
@@ -472,18 +655,70 @@ def score_company(
     evidence: list[EvidenceRow],
     assessments: list[AssessmentRow],
     sources: dict[str, Source],
+    peers: dict[str, dict[str, float]] | None = None,
 ) -> Scorecard:
+    """Score one company. ``peers`` maps peer slug -> {metric: sub-score} for filling missing metrics."""
     metrics = {mid: score_metric(rubric, mid, evidence, assessments, sources) for mid in rubric.metrics}
-    scored = [m for m in metrics.values() if m.score is not None]
-    if not scored:
-        return Scorecard(company, None, None, None, None, metrics)
-    total = math.fsum(m.weight for m in scored)
-    overall = round(10 * math.fsum(m.weight * m.score for m in scored) / total, 1)
-    low = round(10 * math.fsum(m.weight * m.low for m in scored) / total, 1)
-    high = round(10 * math.fsum(m.weight * m.high for m in scored) / total, 1)
-    return Scorecard(company, overall, min(low, overall), max(high, overall), rubric.band(overall), metrics)
+    agg = rubric.aggregation
+    card = Scorecard(company, None, None, None, "not rated", metrics, min_scored=agg.min_scored_metrics)
+    n_scored = card.n_scored
+    if n_scored < agg.min_scored_metrics:
+        return card
+    for mid, m in metrics.items():
+        m.peers = tuple(sorted((s, v[mid]) for s, v in (peers or {}).items() if v.get(mid) is not None))
+        if m.score is None:
+            m.imputed = impute([v for _, v in m.peers], agg.min_imputation_peers)
+    values = np.array([[m.value if m.score is not None else m.imputed for m in metrics.values()]])
+    nominal = np.array([[m.weight for m in metrics.values()]])
+    shares, keys, labels = composition(metrics, rubric)
+    weights = aggregate.cap_weights(nominal, shares, agg.series_cap)
+    value = float(aggregate.arithmetic(values, weights)[0])
+    card.value = value
+    card.overall = round(value, 1)
+    card.band = rubric.band(card.overall)
+    card.status = "provisional" if n_scored < len(metrics) else "rated"
+    card.weights = dict(zip(metrics, weights[0].tolist(), strict=True))
+    load = (weights @ shares)[0]
+    card.series_shares = dict(zip(keys, load.tolist(), strict=True))
+    card.series_labels = labels
+    return card
+
+
+def peer_scores(ds, slug: str) -> dict[str, dict[str, float]]:
+    """Sub-scores of the peers a brand's missing metrics are filled from.
+
+    The brand's own peers (as listed in companies.csv) when at least
+    ``aggregation.min_imputation_peers`` of them are scored on a metric, otherwise
+    every other brand loaded.
+    """
+    own = [p for p in ds.companies[slug].peers if p in ds.evidence and ds.companies[p].kind == "brand"]
+    others = [s for s in ds.brands() if s != slug and s in ds.evidence]
+    out: dict[str, dict[str, float]] = {}
+    for s in dict.fromkeys(own + others):
+        metrics = {
+            mid: score_metric(ds.rubric, mid, ds.evidence.get(s, []), ds.assessments.get(s, []), ds.sources)
+            for mid in ds.rubric.metrics
+        }
+        out[s] = {mid: m.value for mid, m in metrics.items() if m.value is not None}
+    # per metric, keep the own peers when enough of them are scored
+    need = ds.rubric.aggregation.min_imputation_peers
+    chosen: dict[str, dict[str, float]] = defaultdict(dict)
+    for mid in ds.rubric.metrics:
+        pool = [s for s in own if mid in out.get(s, {})]
+        if len(pool) < need:
+            pool = [s for s in others if mid in out.get(s, {})]
+        for s in pool:
+            chosen[s][mid] = out[s][mid]
+    return dict(chosen)
 
 
 def score_dataset(ds, company: str) -> Scorecard:
-    """Score one company of a loaded :class:`moatbook.data.Dataset`."""
-    return score_company(ds.rubric, company, ds.evidence.get(company, []), ds.assessments.get(company, []), ds.sources)
+    """Score one company of a loaded :class:`moatbook.data.Dataset`, its missing metrics filled from its peers."""
+    return score_company(
+        ds.rubric,
+        company,
+        ds.evidence.get(company, []),
+        ds.assessments.get(company, []),
+        ds.sources,
+        peers=peer_scores(ds, company),
+    )
