@@ -381,10 +381,22 @@ def scorecard(company: str, slug: str) -> Scorecard:
 
 
 def metric_reads(ds: Dataset, metric: str) -> set[tuple[str, str]]:
-    """(metric, indicator) pairs whose evidence rows a metric's chapter shows or scores."""
+    """(metric, indicator) pairs whose evidence rows a metric's chapter shows or scores.
+
+    An indicator's own rows, or those it reads (``from``, a derived series), and the
+    quarterly rows that make years of an annual series (``quarters``).
+    """
     rubric = ds.rubric
-    keys = (rubric.reads(metric, iid) for iid in rubric.metrics[metric].indicators)
-    return {k for k in keys if k is not None}
+    out = set()
+    for iid in rubric.metrics[metric].indicators:
+        key = rubric.reads(metric, iid)
+        if key is None:
+            continue
+        out.add(key)
+        quarters = rubric.metrics[key[0]].indicators[key[1]].quarters
+        if quarters is not None:
+            out.add((key[0], quarters.source))
+    return out
 
 
 def cited_sources(ds: Dataset, company: str) -> list[str]:
