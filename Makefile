@@ -6,15 +6,20 @@
 COMPANY ?= xiaomi
 NAME ?=
 JOBS ?= 2
+# where chapters execute: EXECUTOR=local (worker processes, the default) or dask (a local Dask cluster);
+# SCHEDULER=tcp://host:8786 sends them to an existing Dask cluster instead
+EXECUTOR ?= local
+SCHEDULER ?=
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.moatbook-installed
+RUN_ARGS = --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 .DEFAULT_GOAL := help
 METRIC ?=
 .PHONY: help venv validate indicators audit scores book site serve lint test test-unit test-build test-nbval test-browser \
-        bench new-company screenshots clean browser-deps browser-check chapter
+        bench bench-site new-company screenshots clean clean-cache browser-deps browser-check chapter
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,11 +44,11 @@ indicators: $(STAMP) ## the indicator catalogue: where each figure goes (METRIC=
 scores: $(STAMP) ## print COMPANY's scores without building the book
 	$(PY) -m moatbook scores --company $(COMPANY)
 
-book: $(STAMP) ## build COMPANY's book (default xiaomi) into _build/COMPANY/html/
-	$(PY) -m moatbook build --company $(COMPANY) --jobs $(JOBS)
+book: $(STAMP) ## build COMPANY's book (default xiaomi) into _build/COMPANY/html/ (only what changed)
+	$(PY) -m moatbook build --company $(COMPANY) $(RUN_ARGS)
 
-site: $(STAMP) ## build every brand's book and the front page into _build/site/
-	$(PY) -m moatbook site --jobs $(JOBS)
+site: $(STAMP) ## build every brand's book and the front page into _build/site/ (EXECUTOR=dask, SCHEDULER=...)
+	$(PY) -m moatbook site $(RUN_ARGS)
 
 serve: ## serve _build/site/ on http://localhost:8000 for reading
 	@test -f _build/site/index.html || { echo "no site yet: run 'make site' first"; exit 1; }
@@ -78,8 +83,11 @@ chapter: $(STAMP) ## run one chapter alone: make chapter CHAPTER=price_premium [
 	    _build/one/$(COMPANY)/$(CHAPTER).src.ipynb _build/one/$(COMPANY)/$(CHAPTER).ipynb
 	@echo "executed: _build/one/$(COMPANY)/$(CHAPTER).ipynb (open it in Jupyter, or rebuild the book to see the page)"
 
-bench: $(STAMP) ## time a cold build against jupyter-book's own execution
+bench: $(STAMP) ## time cold, no-change and one-row rebuilds against jupyter-book's own execution
 	$(PY) -m moatbook bench --company $(COMPANY) --jobs $(JOBS)
+
+bench-site: $(STAMP) ## time cold site builds of 7 and of 28 brands (21 synthetic): seconds per brand
+	$(PY) -m moatbook bench-site --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 screenshots: $(STAMP) ## screenshot every page of COMPANY's built book into _build/screenshots/
 	$(PY) scripts/screenshots.py _build/$(COMPANY)/html $$(cd _build/$(COMPANY)/html && ls chapters/*.html | sed 's/\.html$$//')
@@ -90,5 +98,8 @@ browser-check: $(STAMP)
 browser-deps: ## install Debian's chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-clean: ## remove build outputs (keeps .venv)
+clean-cache: ## remove the execution cache and HTML working folders (_build/.cache, _build/.work)
+	$(PY) -m moatbook clean-cache
+
+clean: ## remove build outputs, cache included (keeps .venv)
 	rm -rf _build

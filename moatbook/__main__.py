@@ -5,20 +5,35 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from .data import DataError, known_companies, load
-from .paths import SlugError, check_slug
+from .paths import BUILD_DIR, SlugError, check_slug
+
+
+def _known_companies() -> list[str]:
+    """Slugs in companies.csv, read loosely (without importing the data layer: it stays fast)."""
+    import csv
+
+    from .paths import data_dir
+
+    path = data_dir() / "companies.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [r["slug"].strip() for r in csv.DictReader(fh) if r.get("slug")]
 
 
 def _company_arg(slug: str) -> str:
     check_slug(slug)
-    known = known_companies()
+    known = _known_companies()
     if slug not in known:
         raise SlugError(f"unknown company '{slug}'. Known companies: {', '.join(known)}")
     return slug
 
 
 def cmd_validate(args) -> int:
+    from .data import load
+
     slugs = [_company_arg(args.company)] if args.company else None
     ds = load(slugs)
     n_ev = sum(len(v) for v in ds.evidence.values())
@@ -67,6 +82,7 @@ def duplicate_warnings(ds, shown: int = 8, company: str | None = None) -> list[s
 
 
 def cmd_scores(args) -> int:
+    from .data import load
     from .scoring.gaps import card_gaps, scores_json
     from .scoring.report import analyse
 
@@ -105,6 +121,7 @@ def cmd_scores(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    from .data import load
     from .data.audit import audit, format_report
 
     ds = load([_company_arg(args.company)] if args.company else None)
@@ -126,17 +143,39 @@ def cmd_indicators(args) -> int:
     return 0
 
 
+def _executor_args(p) -> None:
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (or local Dask workers)")
+    p.add_argument(
+        "--executor", choices=["local", "dask"], default="local", help="local worker processes, or a local Dask cluster"
+    )
+    p.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--force", action="store_true", help="execute every chapter again, ignoring the cache")
+    p.add_argument("--no-wait", action="store_true", help="stop at once if another build of a brand is running")
+    p.add_argument("--out", type=Path, default=BUILD_DIR, help="output folder (default _build)")
+
+
+def _build_kwargs(args) -> dict:
+    return dict(
+        jobs=args.jobs,
+        out_root=args.out,
+        executor=args.executor,
+        scheduler=args.scheduler or None,
+        force=args.force,
+        wait=not args.no_wait,
+    )
+
+
 def cmd_build(args) -> int:
     from .build import build_book
 
     slug = _company_arg(args.company)
-    return 0 if build_book(slug, jobs=args.jobs).ok else 1
+    return 0 if build_book(slug, **_build_kwargs(args)).ok else 1
 
 
 def cmd_site(args) -> int:
     from .build.site import build_site
 
-    return 0 if build_site(jobs=args.jobs, force=args.force) else 1
+    return 0 if build_site(**_build_kwargs(args)) else 1
 
 
 def cmd_new_company(args) -> int:
@@ -150,6 +189,24 @@ def cmd_bench(args) -> int:
     from .build.bench import run_bench
 
     return run_bench(_company_arg(args.company), jobs=args.jobs, repeat=args.repeat)
+
+
+def cmd_bench_site(args) -> int:
+    from .build.bench_site import run_bench_site
+
+    extra = ["--executor", args.executor] + (["--scheduler", args.scheduler] if args.scheduler else [])
+    return run_bench_site(jobs=args.jobs, extra=args.synthetic, executor_args=extra)
+
+
+def cmd_clean_cache(args) -> int:
+    import shutil
+
+    cache = args.out / ".cache"
+    work = args.out / ".work"
+    for folder in (cache, work):
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"removed {cache} and {work}; published books are kept")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,11 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_indicators)
     p = sub.add_parser("build", help="build one company's book into _build/<company>/")
     p.add_argument("--company", required=True)
-    p.add_argument("--jobs", type=int, default=2)
+    _executor_args(p)
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("site", help="build every brand's book and the front page into _build/site/")
-    p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--force", action="store_true", help="rebuild books that are already up to date")
+    _executor_args(p)
     p.set_defaults(func=cmd_site)
     p = sub.add_parser("new-company", help="create the data files for a new brand")
     p.add_argument("--company", required=True)
@@ -185,13 +241,57 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--repeat", type=int, default=3)
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("bench-site", help="time cold site builds of 7 brands and of 7 plus synthetic ones")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--synthetic", type=int, default=21, help="synthetic brands to add (default 21: 28 in all)")
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler")
+    p.set_defaults(func=cmd_bench_site)
+    p = sub.add_parser("clean-cache", help="remove the execution cache and the HTML working folders")
+    p.add_argument("--out", type=Path, default=BUILD_DIR)
+    p.set_defaults(func=cmd_clean_cache)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, SlugError) as exc:
+    except SlugError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        data = sys.modules.get("moatbook.data.loading")  # imported only by commands that read data
+        if data is not None and isinstance(exc, data.DataError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: nothing was published, the last good books are untouched and no worker is left running",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _exit(code: int) -> None:
+    """Exit now that everything is written: run the exit handlers, skip tearing down every module.
+
+    A build holds a large heap (the data, the scores, Sphinx's and Altair's modules)
+    whose orderly teardown costs more than half a second, a tenth of a rebuild.
+    """
+    import atexit
+    import contextlib
+    import os
+    import signal
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # the workers' fork server would otherwise tear its own heap down for a second, holding our output open
+    forkserver = sys.modules.get("multiprocessing.forkserver")
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    atexit._run_exitfuncs()  # multiprocessing's clean-up (its temporary folder) and logging's flush
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -131,6 +131,14 @@ def test_pages_read_like_a_book_not_a_notebook(xiaomi_book):
             assert plumbing not in text, f"{html.name}: shows {plumbing}"
         about = main.select_one(".mb-about")
         assert about is not None and "Xiaomi" in about.get_text() and "Data version" in about.get_text()
+        # the book-wide values are filled in when the book is published, on every page
+        info = json.loads((xiaomi_book / "build-info.json").read_text())
+        slots = {el["data-mb-fill"]: el.get_text() for el in about.select("[data-mb-fill]")}
+        assert slots == {"data_version": info["data_version"], "build_date": info["build_date"]}, html.name
+        # and so are the cite box's year, data version and date, where a page has one
+        filled = {"build_year": info["build_date"][:4], **slots}
+        for el in main.select(".mb-cite-box [data-mb-fill]"):
+            assert el.get_text() == filled[el["data-mb-fill"]], html.name
 
 
 def test_book_shows_the_seed_comparison(xiaomi_book):

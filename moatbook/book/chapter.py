@@ -13,7 +13,6 @@ names a company.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -29,7 +28,7 @@ from ..paths import check_slug
 from ..scoring import IndicatorResult, MetricResult, Scorecard
 from ..scoring.engine import peer_scores
 from ..scoring.gaps import Gap, card_gaps, scores_json
-from . import charts, downloads
+from . import charts, context, downloads
 from .render import (
     Html,
     Plain,
@@ -47,7 +46,6 @@ from .render import (
     source_link,
     table,
 )
-from .results import analysis, dataset
 
 # --------------------------------------------------------------------------- shared context
 
@@ -57,38 +55,43 @@ def _glue(name: str, value) -> None:
 
 
 class Book:
-    """The book for one company: its data, its scores and its peers' scores."""
+    """The book for one company: its data, its scores and its peers' scores.
+
+    The data and the scores come from :mod:`moatbook.book.context`, computed once
+    per build (or once per process when a chapter runs on its own).
+    """
+
+    #: glue the book-wide summary (overall score, band, peers); metric chapters show only their metric
+    GLUE_SUMMARY = True
 
     def __init__(self, company: str, build_date: str = "", output_dir: str = "") -> None:
         self.slug = check_slug(company)
-        self.ds = dataset(self.slug)
+        self.ds = context.dataset(self.slug)
         self.rubric = self.ds.rubric
         self.company = self.ds.company(self.slug)
         self.name = self.company.name
-        self.analysis = analysis(self.slug)
+        self.analysis = context.book_result("analysis", self.slug)
         self.card = self.analysis.card
-        self.peer_slugs = [
-            p for p in self.company.peers if p in self.ds.companies and self.ds.company(p).kind == "brand"
-        ]
-        self.benchmarks = [s for s, c in self.ds.companies.items() if c.kind == "benchmark"]
-        self.build_date = build_date or _dt.date.today().isoformat()
+        self.peer_slugs = context.peer_brands(self.ds, self.slug)
+        self.benchmarks = context.benchmarks(self.ds)
+        self.build_date = build_date
         self.output_dir = output_dir
-        self.data_version = self.ds.book_version(self.slug)
         self.reference = self.ds.references.get(self.slug, {})
         _glue("company", self.name)
-        _glue("company_summary", self.company.summary)
-        _glue("overall", fmt_score(self.card.overall) if self.card.overall is not None else "not rated")
-        _glue("overall_interval", fmt_interval(self.card.low, self.card.high))
-        _glue("overall_phrase", self.overall_phrase())
-        _glue("band", self.card.band or "not rated")
-        _glue("n_scored", self.card.n_scored)
-        _glue("n_metrics", len(self.rubric.metrics))
-        _glue("peer_names", ", ".join(self.ds.company(p).name for p in self.peer_slugs) or "none listed")
         _glue("rubric_version", self.rubric.version)
         _glue("series_cap", f"{self.rubric.aggregation.series_cap:.0%}")
         _glue("min_scored_metrics", self.rubric.aggregation.min_scored_metrics)
         _glue("rank_probability", f"{self.rubric.claims.rank_probability:.0%}")
         _glue("interval_level", f"{self.rubric.uncertainty.interval:.0%}")
+        if self.GLUE_SUMMARY:
+            _glue("company_summary", self.company.summary)
+            _glue("overall", fmt_score(self.card.overall) if self.card.overall is not None else "not rated")
+            _glue("overall_interval", fmt_interval(self.card.low, self.card.high))
+            _glue("overall_phrase", self.overall_phrase())
+            _glue("band", self.card.band or "not rated")
+            _glue("n_scored", self.card.n_scored)
+            _glue("n_metrics", len(self.rubric.metrics))
+            _glue("peer_names", ", ".join(self.ds.company(p).name for p in self.peer_slugs) or "none listed")
 
     # -- helpers ----------------------------------------------------------------
 
@@ -173,16 +176,7 @@ class Book:
     @property
     def used_sources(self) -> list[str]:
         """Source ids cited anywhere in this book (the company's, its peers' and the benchmarks' rows)."""
-        ids = []
-        for slug in [self.slug, *self.peer_slugs, *self.benchmarks]:
-            ids += [r.source_id for r in self.ds.evidence.get(slug, [])]
-            for a in self.ds.assessments.get(slug, []):
-                ids += a.source_ids
-        return sorted(set(ids), key=self._source_sort_key)
-
-    def _source_sort_key(self, sid: str):
-        s = self.ds.sources[sid]
-        return (s.publisher.lower(), s.published, s.title.lower(), sid)
+        return context.cited_sources(self.ds, self.slug)
 
     @property
     def citation_numbers(self) -> dict[str, int]:
@@ -202,12 +196,18 @@ class Book:
     chapter: str | None = None  # the chapter's file name, for its download links
 
     def about(self) -> Html:
-        """The box at the top of every page: company, data version, build date, downloads, the site."""
+        """The box at the top of every page: company, data version, rubric, build date, downloads, the site.
+
+        The data version and the build date are the book's, not the chapter's: the
+        build fills them in when it publishes the pages (``data-mb-fill`` slots), so
+        a chapter's executed notebook does not change when only other chapters' data
+        or the date did.
+        """
         items = [
             ("Company", esc(self.name)),
-            ("Data version", f"<code>{esc(self.data_version)}</code>"),
+            ("Data version", '<code data-mb-fill="data_version"></code>'),
             ("Rubric", esc(self.rubric.version)),
-            ("Built", esc(self.build_date)),
+            ("Built", '<span data-mb-fill="build_date"></span>'),
         ]
         inner = "".join(f'<span class="mb-about-item"><b>{k}</b> {v}</span>' for k, v in items)
         links = []
@@ -221,25 +221,34 @@ class Book:
         links.append(_download(downloads.scores_path(self.slug), "scores (JSON)"))
         inner += f'<span class="mb-about-item mb-downloads"><b>Download</b> {" · ".join(links)}</span>'
         inner += '<span class="mb-about-item mb-site-link"><a href="../../index.html">All brands compared</a></span>'
-        return Html(
-            f'<div class="mb-about">{inner}</div>', f"{self.name} · data {self.data_version} · built {self.build_date}"
-        )
+        return Html(f'<div class="mb-about">{inner}</div>', f"{self.name} · rubric {self.rubric.version}")
 
     def cite_box(self, heading: bool = True) -> Html:
-        """How to cite this book, from the project's CITATION.cff, with this book's title and versions."""
+        """How to cite this book, from the project's CITATION.cff, with this book's title and versions.
+
+        The year, data version and build date are the book's: the build fills them in when it
+        publishes the pages (``data-mb-fill`` slots), as in :meth:`about`.
+        """
         cff = project.citation()
         authors = project.authors_text(cff)
         title = f"{self.name}: brand loyalty as an economic moat"
-        year = self.build_date[:4]
         url = project.repository_url()
-        version = f"Moat Book {cff.get('version', '')}, data version {self.data_version}, built {self.build_date}"
-        text = f"{authors} ({year}). <i>{esc(title)}</i>. {esc(version)}."
+        slot = {k: f'<span data-mb-fill="{k}"></span>' for k in ("build_year", "data_version", "build_date")}
+        version = f"Moat Book {cff.get('version', '')}, data version \0data_version\0, built \0build_date\0"
+
+        def filled(text: str) -> str:  # escaped text with the slots put back
+            for k, v in slot.items():
+                text = text.replace(f"\0{k}\0", v)
+            return text
+
+        text = f"{esc(authors)} (\0build_year\0). <i>{esc(title)}</i>. {esc(version)}."
         if url:
             text += f' <a href="{esc(url)}">{esc(url)}</a>.'
-        key = f"moatbook-{self.slug}-{year}"
         bib = (
-            f"@misc{{{key},\n  title  = {{{{{title}}}}},\n  author = {{{{{authors}}}}},\n  year   = {{{year}}},\n"
-            f"  note   = {{{version}}}" + (f",\n  url    = {{{url}}}" if url else "") + "\n}"
+            f"@misc{{moatbook-{self.slug}-\0build_year\0,\n  title  = {{{{{title}}}}},\n  author = {{{{{authors}}}}},\n"
+            f"  year   = {{\0build_year\0}},\n  note   = {{{version}}}"
+            + (f",\n  url    = {{{url}}}" if url else "")
+            + "\n}"
         )
         licences = (
             "The code is free to reuse under the MIT licence and the data under CC BY 4.0; figures quoted from a "
@@ -248,11 +257,11 @@ class Book:
         html = (
             '<div class="mb-box mb-cite-box">'
             + ('<p class="mb-cite-head"><b>Cite this book</b></p>' if heading else "")
-            + f'<p class="mb-cite-text">{text}</p>'
-            f'<details class="mb-details"><summary>BibTeX</summary><pre class="mb-bibtex">{esc(bib)}</pre></details>'
-            f'<p class="mb-hint">{esc(licences)}</p></div>'
+            + f'<p class="mb-cite-text">{filled(text)}</p>'
+            f'<details class="mb-details"><summary>BibTeX</summary><pre class="mb-bibtex">{filled(esc(bib))}</pre>'
+            f'</details><p class="mb-hint">{esc(licences)}</p></div>'
         )
-        return Html(html, f"{authors} ({year}). {title}. {version}.")
+        return Html(html, f"{authors}. {title}. Moat Book {cff.get('version', '')}.")
 
 
 def _download(path: str, label: str) -> str:
@@ -291,7 +300,14 @@ def measure_basis(measure: str) -> str:
 
 
 class MetricChapter(Book):
-    """One metric for one company: evidence, charts, walk-through, sub-score, peers, caveats."""
+    """One metric for one company: evidence, charts, walk-through, sub-score, peers, caveats.
+
+    A metric chapter reads only its own metric (its rows and judgements for the
+    brand and its peers, their sub-scores on it), so it is re-executed only when
+    those change; :func:`moatbook.book.context.chapter_inputs` states exactly that.
+    """
+
+    GLUE_SUMMARY = False
 
     def __init__(self, metric: str, company: str, build_date: str = "", output_dir: str = "") -> None:
         super().__init__(company, build_date, output_dir)
@@ -999,6 +1015,21 @@ class MetricChapter(Book):
             for i, (q, a) in enumerate(items, start=1)
         )
         return Html(f'<div class="mb-exercises">{html}</div>', plural(len(items), "exercise"))
+
+    def _overall_shift(self, before: float | None, after: float | None) -> str:
+        """How far a change of this sub-score moves the overall score, from this metric's weight in it.
+
+        The overall is ten times the weighted mean of the sub-scores with the weights in
+        ``card.weights`` (after the cap on any one series); other metrics' scores do not
+        enter, so the chapter stays about its own metric.
+        """
+        weight = (self.card.weights or {}).get(self.metric_id)
+        if before is None or after is None or self.card.overall is None or not weight:
+            return ""
+        shift = 10 * weight * (after - before)
+        if abs(shift) < 0.05:
+            return ", which moves the overall score by less than 0.1 points"
+        return f", which moves the overall score by about {shift:+.1f} points"
 
     def _peer_scores(self) -> dict[str, dict[str, float]]:
         """The peers' sub-scores a what-if fills missing metrics from, as the book's own score does."""

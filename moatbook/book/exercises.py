@@ -103,8 +103,7 @@ def _judgement(ch):
                 "levels: which one does the evidence support?"
             )
             answer = (
-                f"{_moves(r.score, m.score, 'The sub-score').capitalize()}, and "
-                f"{_moves(ch.card.overall, alt.overall, 'the overall score')} out of 100. "
+                f"{_moves(r.score, m.score, 'The sub-score').capitalize()}{ch._overall_shift(r.score, m.score)}. "
                 f"Level {a.level} reads: “{esc(ch.spec.indicators[a.indicator].levels[a.level])}”; "
                 f"level {new}: “{esc(ch.spec.indicators[a.indicator].levels[new])}”."
             )

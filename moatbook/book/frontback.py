@@ -61,6 +61,7 @@ class Intro(Book):
 
 class Methodology(Book):
     chapter = "methodology"
+    GLUE_SUMMARY = False  # the rules, not this brand's scores: see context.chapter_inputs
 
     def metrics_table(self) -> Html:
         rows = []
@@ -600,6 +601,7 @@ class Glossary(Book):
 
 class WorksCited(Book):
     chapter = "works_cited"
+    GLUE_SUMMARY = False  # the sources and where they are cited, not the scores: see context.chapter_inputs
 
     def original_report(self) -> Html:
         """The published report whose scores the book compares with (or whose notes it cites), as an entry."""

@@ -1,5 +1,5 @@
-"""The build layer: execute the chapters, render and publish a book, the cross-brand site, the benchmark."""
+"""The build layer: plan against the execution cache, execute chapters, render and publish books, the site."""
 
-from .pipeline import BuildError, BuildReport, build_book, publish, source_version, toc_chapters
+from .pipeline import BuildError, BuildReport, build_book, build_books, source_version, toc_chapters
 
-__all__ = ["BuildError", "BuildReport", "build_book", "publish", "source_version", "toc_chapters"]
+__all__ = ["BuildError", "BuildReport", "build_book", "build_books", "source_version", "toc_chapters"]

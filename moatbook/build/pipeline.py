@@ -1,39 +1,53 @@
-"""The build pipeline: validate, execute, render, publish.
+"""The build pipeline: validate, plan against the cache, execute what changed, render, publish.
 
-1. validate the company's data (and its peers'): a bad row stops the build
-   before any chapter runs;
-2. execute every chapter with papermill's Python API, parameter ``company``,
-   in a pool of worker processes;
-3. build the HTML with jupyter-book, execution off, warnings as errors;
-4. publish atomically: everything is built in a staging folder that replaces
-   ``_build/<company>/`` only when every step succeeded.
+1. If nothing a book is made from changed since it was published (data files,
+   chapters, package, configuration, styles, requirements), it is up to date and
+   the build stops there.
+2. Otherwise the build takes the brand's lock (:mod:`.locks`), validates the data
+   (a bad row stops it before anything runs), and computes once what every
+   chapter needs (:mod:`moatbook.book.context`).
+3. Each chapter's cache key is computed (:mod:`.cache`); cached chapters that are
+   intact and agree with the scores are reused, the rest execute on the executor
+   (:mod:`.executors`: local worker processes, or Dask).
+4. The HTML is rebuilt incrementally and published atomically (:mod:`.html`); a
+   failed or interrupted build leaves the last good book untouched.
+
+``build_books`` does this for several brands at once (``make site``): the data is
+loaded and each company scored once, all chapters of all books share one pool of
+workers, and each book's HTML starts as soon as its chapters are done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from ..book.results import prepare as prepare_analysis
-from ..data import DataError, load
-from ..paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug
-from ..project import repository_url
+from ..paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug, data_dir
+from .cache import FORMAT, ChapterCache, Entry, atomic_write, digest_files, load_timings, save_timings, sha
 from .downloads import publish_downloads
-
-CONFIG = ROOT / "_config.yml"
-TOC = ROOT / "_toc.yml"
-STATIC = ROOT / "_static"
+from .html import (
+    CONFIG,
+    STATIC,
+    TOC,
+    HtmlError,
+    Stopped,
+    copy_html,
+    fill_pages,
+    publish,
+    recover,
+    stopping,
+    vega_bundle,
+)
+from .html import write_book_config as write_book_config  # noqa: F401  (the benchmark's baseline uses it)
+from .locks import BookLocks, LockBusy
+from .progress import Progress
 
 
 class BuildError(Exception):
@@ -45,6 +59,8 @@ class ChapterRun:
     name: str
     seconds: float
     error: str | None = None
+    cached: bool = False
+    worker: str = ""
 
 
 @dataclass
@@ -55,13 +71,16 @@ class BuildReport:
     chapters: list[ChapterRun] = field(default_factory=list)
     error: str | None = None
     html: Path | None = None
+    up_to_date: bool = False
 
 
-# --------------------------------------------------------------------------- chapters
+# --------------------------------------------------------------------------- what a book is made from
 
 
 def toc_chapters(toc: Path = TOC) -> list[str]:
     """Chapter files (without extension, relative to the book root) in reading order."""
+    import yaml
+
     data = yaml.safe_load(toc.read_text(encoding="utf-8"))
     names = [data["root"]]
     for part in data.get("parts", []):
@@ -70,129 +89,147 @@ def toc_chapters(toc: Path = TOC) -> list[str]:
     return names
 
 
-def read_chapter(path: Path):
-    import jupytext
-
-    return jupytext.read(path)
-
-
-def _failed_cell(nb) -> int | None:
-    """1-based number, among the chapter's own code cells, of the cell that raised."""
-    n = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
-            continue
-        n += 1
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return n
-    return None
+def source_version() -> str:
+    """Short hash of what a book is made from besides data: chapters, package, config, styles."""
+    files = [*CHAPTERS_DIR.glob("*.md"), *(ROOT / "moatbook").rglob("*.py"), CONFIG, TOC, *STATIC.glob("*")]
+    return digest_files(files)[:10]
 
 
-def _hide_injected(nb) -> None:
-    for cell in nb.cells:
-        tags = cell.metadata.setdefault("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
+def inputs_digest(company: str, chapters_dir: Path = CHAPTERS_DIR) -> str:
+    """Everything a published book follows from, as one digest: if it matches, the book is up to date."""
+    chapters = [
+        ROOT / f"{n}.md" if chapters_dir == CHAPTERS_DIR else chapters_dir / f"{Path(n).name}.md"
+        for n in toc_chapters()
+    ]
+    data = data_dir()
+    files = [
+        *chapters,
+        *(ROOT / "moatbook").rglob("*.py"),
+        ROOT / "requirements.txt",
+        CONFIG,
+        TOC,
+        *(f for f in STATIC.rglob("*") if f.is_file()),
+        *(f for f in data.rglob("*") if f.is_file()),
+    ]
+    extra = f"{company} {chapters_dir} {data} {sys.version_info[:3]} {FORMAT}"
+    return sha(digest_files(files) + extra)[:24]
 
 
-WARM_UP = "import moatbook.book.chapter, moatbook.book.frontback"
+def up_to_date(company: str, out_root: Path = BUILD_DIR, chapters_dir: Path = CHAPTERS_DIR) -> bool:
+    """Whether ``out_root/<company>`` was built from exactly the files there are now."""
+    return _published(Path(out_root) / company).get("inputs") == inputs_digest(company, chapters_dir)
 
 
-class _WarmKernels:
-    """One kernel booting ahead in each worker process.
-
-    While a chapter runs, the kernel for the worker's next chapter starts and
-    imports the book's modules (silently: no execution count, no output), so the
-    next chapter finds a ready kernel. Each kernel runs exactly one chapter and
-    talks over its own IPC sockets, so parallel kernels never race for TCP ports.
-    """
-
-    def __init__(self, sockets_root: Path, cwd: str) -> None:
-        self.root = sockets_root
-        self.cwd = cwd
-        self.next = None
-
-    def _start(self):
-        from jupyter_client import KernelManager
-
-        folder = Path(tempfile.mkdtemp(prefix="k-", dir=self.root))
-        km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(folder / "kernel.json"))
-        km.start_kernel(cwd=self.cwd)
-        client = km.client()
-        client.start_channels()
-        client.execute(WARM_UP, silent=True, store_history=False)
-        return km, client, folder
-
-    def take(self):
-        """A started kernel manager for the chapter about to run; boots the next one."""
-        current = self.next or self._start()
-        self.next = self._start()
-        km, client, folder = current
-        client.stop_channels()
-        return km, folder
-
-
-_WORKER: dict = {}
-
-
-def _worker_init(log_path: str, sockets_root: str, cwd: str) -> None:
-    """Quiet stderr (kernels' warnings go to the build log) and prepare this worker's warm kernel."""
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
-    _WORKER["kernels"] = _WarmKernels(Path(sockets_root), cwd)
-
-
-def execute_chapter(src: str, out: str, parameters: dict, cwd: str) -> ChapterRun:
-    """Run one chapter with papermill (in a worker process); never raises."""
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    name = Path(src).stem
-    print(f"  - {name}: started", flush=True)
-    start = time.perf_counter()
-    error = None
-    folder = None
+def _published(book: Path) -> dict:
     try:
-        nb = read_chapter(Path(src))
-        pool = _WORKER.get("kernels")
-        if pool is not None:
-            km, folder = pool.take()
-        else:
-            from jupyter_client import KernelManager
+        info = json.loads((book / "build-info.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return info if (book / "html" / "index.html").exists() and (book / "scores.json").exists() else {}
 
-            folder = Path(tempfile.mkdtemp(prefix="mbk-"))
-            km = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(folder / "kernel.json"))
-        result = papermill.execute_notebook(
-            nb,
-            out,
-            parameters=parameters,
-            cwd=cwd,
-            kernel_name="python3",
-            km=km,
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            log_output=False,
-            shutdown_kernel="immediate",
-        )
-        _hide_injected(result)
-        nbformat.write(result, out)
-    except PapermillExecutionError as exc:
-        executed = nbformat.read(out, as_version=4) if Path(out).exists() else None
-        number = _failed_cell(executed) if executed else None
-        first = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
-        where = f"code cell {number}" if number else "a code cell"
-        error = f"chapter {_rel(src)} failed in {where} (`{first}`): {exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel died, bad notebook, ...
-        error = f"chapter {_rel(src)} could not be executed: {type(exc).__name__}: {exc}"
+
+# --------------------------------------------------------------------------- one book, many books
+
+
+def build_book(
+    company: str,
+    jobs: int = 2,
+    out_root: Path = BUILD_DIR,
+    log=print,
+    chapters_dir: Path = CHAPTERS_DIR,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    wait: bool = True,
+) -> BuildReport:
+    """Build ``_build/<company>/``; return a report (``ok`` False on failure, the old book untouched).
+
+    Chapters execute in worker processes started the way ``multiprocessing`` starts
+    them (a fork server): a script that calls this must guard its top level with
+    ``if __name__ == "__main__":``, as for any use of ``multiprocessing``.
+    """
+    return build_books(
+        [company],
+        jobs=jobs,
+        out_root=out_root,
+        log=log,
+        chapters_dir=chapters_dir,
+        executor=executor,
+        scheduler=scheduler,
+        force=force,
+        wait=wait,
+    )[company]
+
+
+def build_books(
+    companies: list[str],
+    jobs: int = 2,
+    out_root: Path = BUILD_DIR,
+    log=print,
+    chapters_dir: Path = CHAPTERS_DIR,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    wait: bool = True,
+    data=None,
+    locked: bool = False,
+) -> dict[str, BuildReport]:
+    """Build the books of ``companies``, sharing data, scores and workers; a report per company.
+
+    ``data`` (optional) is the already validated dataset of every company;
+    ``locked`` says the caller already holds the brands' locks.
+    """
+    out_root = Path(out_root)
+    reports = {c: BuildReport(c) for c in companies}
+    start = time.perf_counter()
+    todo: dict[str, str] = {}  # company -> digest of its inputs, taken before anything is read
+    for company in companies:
+        try:
+            check_slug(company)
+        except ValueError as exc:
+            _fail(reports[company], str(exc), out_root, log)
+            continue
+        digest = inputs_digest(company, chapters_dir)
+        if not force and _published(out_root / company).get("inputs") == digest:
+            _up_to_date(reports[company], out_root, start, log)
+        else:
+            todo[company] = digest
+    if not todo:
+        return reports
+    # start the workers now: they import the book's modules while the data is validated and planned
+    ex = _Executor(executor, scheduler, jobs, out_root)
+    try:
+        with BookLocks(out_root / ".locks", [] if locked else list(todo), wait=wait, log=log):
+            for company in list(todo):
+                recover(out_root, company)
+                # a build we waited for may have built exactly this
+                if not force and _published(out_root / company).get("inputs") == todo[company]:
+                    _up_to_date(reports[company], out_root, start, log)
+                    del todo[company]
+            if todo:
+                _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start)
+    except LockBusy as exc:
+        for company in todo:
+            _fail(reports[company], str(exc), out_root, log)
     finally:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-    seconds = time.perf_counter() - start
-    status = "done" if error is None else "FAILED"
-    print(f"  - {name}: {status} in {seconds:.1f} s", flush=True)
-    return ChapterRun(name, seconds, error)
+        ex.close(kill=True)  # finished or interrupted: the workers are idle or must stop now
+    return reports
+
+
+def _up_to_date(report: BuildReport, out_root: Path, start: float, log) -> None:
+    book = out_root / report.company
+    report.ok = report.up_to_date = True
+    report.html = book / "html" / "index.html"
+    report.timings["total"] = time.perf_counter() - start
+    log(f"[{report.company}] up to date: nothing it is made from changed since {_rel(report.html)} was built")
+
+
+def _fail(report: BuildReport, message: str, out_root: Path, log) -> None:
+    report.ok = False
+    report.error = message
+    log(f"[{report.company}] BUILD FAILED: {message}")
+    if (out_root / report.company / "html").exists():
+        log(f"[{report.company}] the previous book in {_rel(out_root / report.company)} is untouched")
 
 
 def _rel(path) -> str:
@@ -200,142 +237,300 @@ def _rel(path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def execute_all(
-    chapters: list[Path], nb_dir: Path, parameters: dict, jobs: int, log_path: Path | None = None
-) -> list[ChapterRun]:
-    nb_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_path or nb_dir.parent / "execute.log"
-    env_path = os.environ.get("PYTHONPATH", "")
-    if str(ROOT) not in env_path.split(os.pathsep):
-        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env_path) if p)
-    tasks = [(str(src), str(nb_dir / f"{src.stem}.ipynb"), parameters, str(nb_dir)) for src in chapters]
-    # IPC socket paths must stay short (about 100 characters), so they live in the system temp folder.
-    sockets = Path(tempfile.mkdtemp(prefix="mbk-"))
-    # Imported here so forked workers inherit them instead of importing each on its own.
-    import jupyter_client  # noqa: F401
-    import jupytext  # noqa: F401
-    import papermill  # noqa: F401
+def _make_executor(executor: str, scheduler: str | None, jobs: int, out_root: Path):
+    from .executors import DaskExecutor, LocalPool
 
-    runs = []
-    with ProcessPoolExecutor(
-        max_workers=max(1, jobs), initializer=_worker_init, initargs=(str(log_path), str(sockets), str(nb_dir))
-    ) as pool:
-        futures = [pool.submit(execute_chapter, *t) for t in tasks]
-        for fut in as_completed(futures):
-            runs.append(fut.result())
-    shutil.rmtree(sockets, ignore_errors=True)  # the last warm kernels exit with their workers
-    order = {src.stem: i for i, src in enumerate(chapters)}
-    return sorted(runs, key=lambda r: order[r.name])
+    if scheduler or executor == "dask":
+        return DaskExecutor(scheduler, jobs)
+    if executor != "local":
+        raise BuildError(f"unknown executor '{executor}': use 'local' or 'dask'")
+    return LocalPool(jobs, out_root / ".cache" / "workers.log")
 
 
-def source_version() -> str:
-    """Short hash of what a book is made from besides data: chapters, package, config, styles."""
-    import hashlib
+class _Executor:
+    """The build's executor, started early (local workers warm up while the data is validated) or on demand."""
 
-    digest = hashlib.sha256()
-    files = [
-        *sorted(CHAPTERS_DIR.glob("*.md")),
-        *sorted((ROOT / "moatbook").rglob("*.py")),
-        CONFIG,
-        TOC,
-        *sorted(STATIC.glob("*")),
-    ]
-    for f in files:
-        digest.update(f.relative_to(ROOT).as_posix().encode())
-        digest.update(f.read_bytes())
-    return digest.hexdigest()[:10]
+    def __init__(self, executor: str, scheduler: str | None, jobs: int, out_root: Path) -> None:
+        self.args = (executor, scheduler, jobs, out_root)
+        self.pool = None
+        if executor == "local" and not scheduler:
+            self.pool = _make_executor(*self.args).start()
+
+    def get(self):
+        if self.pool is None:
+            self.pool = _make_executor(*self.args).start()
+        return self.pool
+
+    def close(self, kill: bool) -> None:
+        if self.pool is not None:
+            self.pool.close(kill=kill)
+            self.pool = None
 
 
-# --------------------------------------------------------------------------- offline charts
+def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start):
+    from ..book import context
+    from ..data import DataError, load
+    from .cache import code_version
+    from .plan import chapter_sources, plan_book
+
+    cache_root = out_root / ".cache"
+    companies = list(todo)
+    progress = Progress(log)
+    early: dict = {}  # company -> its HTML build being set up
+    with progress:
+        try:
+            t0 = time.perf_counter()
+            progress.log(f"[{', '.join(companies)}] validating data")
+            try:
+                full = data if data is not None else load(companies if len(companies) == 1 else None)
+            except DataError as exc:
+                raise BuildError(str(exc)) from None
+            for company in companies:
+                if company not in full.companies or full.company(company).kind != "brand":
+                    kind = "a benchmark" if company in full.companies else "unknown"
+                    raise BuildError(f"'{company}' is {kind}, not a brand; it has no book")
+            validate = time.perf_counter() - t0
+            progress.log(f"[{', '.join(companies)}] data OK ({validate:.1f} s)")
+            if len(companies) == 1:  # one book: set its HTML build up in the background from now on
+                company = companies[0]
+                setup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-setup")
+                early[company] = setup.submit(_early_html, company, full.company(company).name, out_root)
+                setup.shutdown(wait=False)
+
+            # plan: each book's context (every company scored once), the chapters' keys, the cached chapters
+            t0 = time.perf_counter()
+            context.use_store(cache_root / "results")
+            code = code_version()
+            sources = chapter_sources(chapters_dir)
+            cache = ChapterCache(cache_root / "chapters")
+            plans = {}
+            for company in companies:
+                ds = full if len(companies) == 1 and data is None else context.book_dataset(full, company)
+                ctx = context.prepare(ds, company, code=code)
+                plans[company] = plan_book(ctx, sources, cache, code, force=force)
+                plans[company].inputs = todo[company]
+                for why in plans[company].rejected:
+                    progress.log(f"[{company}] ignored a cached chapter: {why}")
+            plan_time = time.perf_counter() - t0
+            for company in companies:
+                reports[company].timings.update(validate=validate, plan=plan_time)
+
+            _execute_and_publish(plans, reports, ex, jobs, out_root, progress, code, start, early)
+        except BuildError as exc:
+            for company in companies:
+                if not reports[company].ok and reports[company].error is None:
+                    _fail(reports[company], str(exc), out_root, progress.log)
+        finally:
+            context.use_store(None)
+            for fut in early.values():  # set up but never used (planning failed, or interrupted)
+                with contextlib.suppress(BaseException):
+                    fut.result().cancel(keep=True)
 
 
-def vega_bundle(cache_dir: Path) -> Path:
-    """The Vega/Vega-Lite/Vega-Embed bundle plus the preset that stops Altair loading from a CDN."""
-    import altair as alt
-    import vl_convert as vlc
+def _execute_and_publish(plans, reports, ex: _Executor, jobs, out_root, progress, code, start, early: dict):
+    from . import html
+    from .plan import tasks_for, write_context
 
-    versions = {
-        "vega_version": alt.VEGA_VERSION,
-        "vegalite_version": alt.VEGALITE_VERSION,
-        "vegaembed_version": alt.VEGAEMBED_VERSION,
-    }
-    key = f"vl{vlc.__version__}-v{alt.VEGA_VERSION}-vl{alt.VEGALITE_VERSION}-ve{alt.VEGAEMBED_VERSION}"
-    path = cache_dir / f"vega-offline-{key}.js"
-    if not path.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        bundle = vlc.javascript_bundle()
-        preset = (
-            "/* Vega, Vega-Lite and Vega-Embed, bundled so charts render with no network.\n"
-            "   VEGA_DEBUG tells Altair's loader the libraries are already here. */\n"
-            f"var VEGA_DEBUG = {json.dumps(versions)};\n"
+    cache_root = out_root / ".cache"
+    cache = ChapterCache(cache_root / "chapters")
+    timings = load_timings(cache_root)
+    tasks, blobs = [], {}
+    for company, plan in plans.items():
+        todo = plan.todo
+        progress.book(company, len(plan.jobs), len(plan.jobs) - len(todo))
+        if todo:
+            blobs[plan.context_digest or company] = write_context(plan, cache_root / "context", code)
+            tasks += tasks_for(plan, code)
+    # longest chapters first, so no worker is left with a long one at the end
+    tasks.sort(key=lambda t: -timings.get(t.chapter, 1.0))
+    jobs_by_id = {f"{c}/{j.name}": j for c, p in plans.items() for j in p.jobs}
+    remaining = {c: len(p.todo) for c, p in plans.items()}
+    began: dict[str, float] = {}
+    finishing = []
+    html_pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(plans))), thread_name_prefix="html")
+
+    def finish(company: str) -> None:
+        finishing.append(
+            html_pool.submit(
+                _finish, plans[company], reports[company], out_root, progress, start, early.pop(company, None)
+            )
         )
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(preset + "(function(){\n" + bundle + "\n})();\n", encoding="utf-8")
-        tmp.replace(path)
-    return path
+
+    def on_start(task, where: str) -> None:
+        began.setdefault(task.company, time.perf_counter())
+        progress.started(task.company, task.chapter, where)
+
+    done = False
+    try:
+        for company, n in remaining.items():
+            if n == 0:
+                finish(company)
+        if tasks:
+            pool = ex.get()
+            if hasattr(pool, "add_context"):
+                for plan in plans.values():
+                    if plan.context_path is not None:
+                        pool.add_context(plan.context_digest, plan.context_path.read_bytes())
+            for res in pool.run(tasks, on_start=on_start):
+                job = jobs_by_id[res.id]
+                job.seconds, job.worker = res.seconds, res.worker
+                timings[res.chapter] = round(res.seconds, 3)
+                if res.error:
+                    job.error = res.error
+                else:
+                    job.entry = Entry(
+                        res.key, res.chapter, res.company, res.notebook, res.files, res.seconds, res.worker
+                    )
+                    cache.put(job.entry)
+                progress.finished(res.company, res.chapter, res.seconds, res.error)
+                remaining[res.company] -= 1
+                if remaining[res.company] == 0:
+                    reports[res.company].timings["execute"] = time.perf_counter() - began.get(res.company, start)
+                    finish(res.company)
+        for fut in finishing:
+            fut.result()
+        done = True
+    finally:
+        if not done:
+            html.stop_all()
+        html_pool.shutdown(wait=True, cancel_futures=True)
+        save_timings(cache_root, timings)
 
 
-# --------------------------------------------------------------------------- html
+def _early_html(company: str, name: str, out_root: Path):
+    """Start setting up a book's HTML build (Sphinx) now, with everything but the notebooks in place."""
+    from .html import SphinxRun, prepare_work, source_files
+
+    work = out_root / ".work" / company
+    prepare_work(work, source_files({}, name, vega_bundle(out_root / ".cache")), keep="chapters/")
+    return SphinxRun(work).start()
 
 
-def write_book_config(src: Path, company_name: str, execute: str = "off") -> None:
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    config["title"] = f"{company_name}: brand loyalty as an economic moat"
-    config.setdefault("execute", {})["execute_notebooks"] = execute
-    config["exclude_patterns"] = ["_build", "**/.ipynb_checkpoints"]
-    url = repository_url()
-    config.setdefault("repository", {})["url"] = url
-    if not url:  # no address known: no buttons rather than buttons to nowhere
-        config.setdefault("html", {}).update(use_repository_button=False, use_issues_button=False)
-    (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    shutil.copy2(TOC, src / "_toc.yml")
+def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start: float, early=None) -> None:
+    """Check a book's executed chapters, build its HTML, publish it; fill in ``report``.
+
+    ``early``: the book's HTML build, already set up while its chapters executed.
+    """
+    from .html import SphinxRun, digest_tree, notebook_bytes, prepare_work, source_files, sync_tree
+
+    company = plan.company
+    stage = None
+    log = progress.log
+    if early is not None:
+        try:
+            early = early.result()
+        except Exception:  # setting up early failed: the HTML is built the ordinary way below
+            early = None
+    try:
+        report.timings.setdefault("execute", 0.0)
+        report.chapters = [ChapterRun(j.name, j.seconds, j.error, j.cached, j.worker) for j in plan.jobs]
+        if plan.failed:
+            raise BuildError("\n".join(j.error for j in plan.failed))
+        files: dict[str, str] = {}
+        for job in plan.jobs:
+            files.update(job.entry.files)
+        _check_scores(files)
+
+        t0 = time.perf_counter()
+        ds = plan.ctx.dataset
+        notebooks = {job.name: notebook_bytes(job.entry.notebook) for job in plan.jobs}
+        src = source_files(notebooks, ds.company(company).name, vega_bundle(out_root / ".cache"))
+        fills = {"data_version": plan.ctx.version}
+        html_inputs = digest_tree(src, json.dumps(fills, sort_keys=True))
+        book = out_root / company
+        published = _published(book)
+        info = {
+            "company": company,
+            "data_version": plan.ctx.version,
+            "source_version": source_version(),
+            "inputs": plan.inputs,
+            "html_inputs": html_inputs,
+            "build_date": dt.date.today().isoformat(),
+            "timings": report.timings,
+            "chapters": {
+                j.name: {"seconds": round(j.seconds, 2), "cached": j.cached, "worker": j.worker} for j in plan.jobs
+            },
+        }
+        if published.get("html_inputs") == html_inputs:
+            # every page is as published: record what it was checked against, publish nothing
+            info["build_date"] = published.get("build_date", info["build_date"])
+            report.timings["html"] = time.perf_counter() - t0
+            report.timings["total"] = time.perf_counter() - start
+            atomic_write(book / "build-info.json", (json.dumps(info, indent=2) + "\n").encode())
+            progress.status(company, "up to date")
+            log(f"[{company}] every page is up to date ({sum(j.cached for j in plan.jobs)} chapters cached)")
+        else:
+            progress.status(company, "building HTML")
+            work = out_root / ".work" / company
+            if early is not None:
+                changed, sphinx = sync_tree(work / "src", src), early
+                early = None
+            else:
+                changed, sphinx = prepare_work(work, src), SphinxRun(work)
+            log(f"[{company}] building HTML ({len(changed)} source file(s) changed)")
+            html_dir = sphinx.finish()
+            report.timings["html"] = time.perf_counter() - t0
+
+            progress.status(company, "publishing")
+            stage = out_root / f".stage-{company}-{time.time_ns()}"
+            stage.mkdir(parents=True)
+            copy_html(html_dir, stage / "html")
+            fill_pages(
+                stage / "html", {**fills, "build_date": info["build_date"], "build_year": info["build_date"][:4]}
+            )
+            (stage / "notebooks").mkdir()
+            for name, data in notebooks.items():
+                (stage / "notebooks" / f"{name}.ipynb").write_bytes(data)
+            for rel, text in files.items():
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                (stage / rel).write_text(text, encoding="utf-8")
+            publish_downloads(stage, ds, company)
+            (stage / "execute.log").write_text(
+                "".join(
+                    f"{j.name}: {'cached' if j.cached else 'executed'} in {j.seconds:.2f} s"
+                    + (f" on {j.worker}" if j.worker else "")
+                    + "\n"
+                    for j in plan.jobs
+                )
+            )
+            report.timings["total"] = time.perf_counter() - start
+            (stage / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
+            if stopping():
+                raise Stopped
+            publish(stage, book)
+            stage = None
+        report.ok = True
+        report.html = book / "html" / "index.html"
+        _log_scores(book / "scores.json", company, log)
+        cached = sum(j.cached for j in plan.jobs)
+        t = report.timings
+        log(
+            f"[{company}] done in {t['total']:.1f} s (validate {t.get('validate', 0):.1f} s, "
+            f"execute {t.get('execute', 0):.1f} s, html {t.get('html', 0):.1f} s; "
+            f"{cached} of {len(plan.jobs)} chapters from the cache): {_rel(report.html)}"
+        )
+        progress.status(company, "done")
+    except (BuildError, HtmlError) as exc:
+        _fail(report, str(exc), out_root, log)
+        progress.status(company, "FAILED")
+    except Stopped:
+        report.error = "interrupted"
+    finally:
+        if early is not None:  # set up but not needed (nothing to rebuild, or the chapters failed)
+            early.cancel(keep=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
-def build_html(src: Path, out: Path) -> None:
-    """jupyter-book build with warnings as errors; raise BuildError naming the chapters that warned."""
-    exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [
-        str(exe) if exe.exists() else "jupyter-book",
-        "build",
-        str(src),
-        "--path-output",
-        str(out),
-        "--builder",
-        "html",
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0 or not (out / "_build" / "html" / "index.html").exists():
-        lines = (proc.stdout + "\n" + proc.stderr).splitlines()
-        problems = [ln.replace(str(src) + os.sep, "") for ln in lines if "WARNING" in ln or "ERROR" in ln]
-        detail = "\n    ".join(problems[:20]) or "\n    ".join(lines[-15:])
-        raise BuildError(f"jupyter-book reported problems (warnings count as errors):\n    {detail}")
-
-
-# --------------------------------------------------------------------------- publish
-
-
-def publish(stage: Path, final: Path) -> None:
-    """Swap the finished stage in for the published book; the old one is removed only afterwards."""
-    old = final.with_name(f".old-{final.name}-{os.getpid()}")
-    if final.exists():
-        final.rename(old)
-    stage.rename(final)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _check_scores(stage: Path) -> None:
-    scores_file = stage / "scores.json"
-    if not scores_file.exists():
+def _check_scores(files: dict[str, str]) -> None:
+    if "scores.json" not in files:
         raise BuildError("the scorecard chapter did not write scores.json")
-    scores = json.loads(scores_file.read_text())
-    for part in sorted((stage / "scores").glob("*.json")):
-        metric = part.stem
-        if json.loads(part.read_text()) != scores["metrics"].get(metric):
-            raise BuildError(f"chapter {metric} wrote a sub-score that differs from scores.json")
+    scores = json.loads(files["scores.json"])
+    for rel, text in sorted(files.items()):
+        if rel.startswith("scores/") and rel.endswith(".json"):
+            metric = Path(rel).stem
+            if json.loads(text) != scores["metrics"].get(metric):
+                raise BuildError(f"chapter {metric} wrote a sub-score that differs from scores.json")
 
 
 def _log_scores(path: Path, company: str, log) -> None:
@@ -360,97 +555,4 @@ def _log_scores(path: Path, company: str, log) -> None:
         log(f"[{company}] scored on thin evidence (coverage C or D): {', '.join(thin)}")
 
 
-def build_book(
-    company: str, jobs: int = 2, out_root: Path = BUILD_DIR, log=print, chapters_dir: Path = CHAPTERS_DIR
-) -> BuildReport:
-    """Build ``_build/<company>/``; return a report (``ok`` False on failure, the old book untouched)."""
-    report = BuildReport(company)
-    t_all = time.perf_counter()
-    stage = None
-    try:
-        check_slug(company)
-        t0 = time.perf_counter()
-        log(f"[{company}] validating data")
-        try:
-            ds = load([company])
-        except DataError as exc:
-            raise BuildError(str(exc)) from None
-        if ds.company(company).kind != "brand":
-            raise BuildError(f"'{company}' is a benchmark, not a brand; it has no book")
-        report.timings["validate"] = time.perf_counter() - t0
-        log(f"[{company}] data OK ({report.timings['validate']:.1f} s)")
-
-        out_root.mkdir(parents=True, exist_ok=True)
-        for leftover in out_root.glob(f".stage-{company}-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        stage = out_root / f".stage-{company}-{os.getpid()}"
-        nb_dir = stage / "notebooks"
-        names = toc_chapters()
-        sources = [
-            ROOT / f"{n}.md" if chapters_dir == CHAPTERS_DIR else chapters_dir / f"{Path(n).name}.md" for n in names
-        ]
-        missing = [str(s) for s in sources if not s.exists()]
-        if missing:
-            raise BuildError(f"chapter file(s) listed in _toc.yml are missing: {', '.join(missing)}")
-
-        t0 = time.perf_counter()
-        log(f"[{company}] scoring the brand and its peers, with intervals and sensitivity")
-        prepare_analysis(company)
-        report.timings["analysis"] = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        log(f"[{company}] executing {len(sources)} chapters on {jobs} worker(s)")
-        params = {"company": company, "build_date": dt.date.today().isoformat(), "output_dir": ".."}
-        report.chapters = execute_all(sources, nb_dir, params, jobs)
-        report.timings["execute"] = time.perf_counter() - t0
-        failed = [r for r in report.chapters if r.error]
-        if failed:
-            raise BuildError("\n".join(r.error for r in failed))
-        _check_scores(stage)
-
-        t0 = time.perf_counter()
-        log(f"[{company}] building HTML")
-        src = stage / "src"
-        (src / "chapters").mkdir(parents=True)
-        for nb in nb_dir.glob("*.ipynb"):
-            shutil.copy2(nb, src / "chapters" / nb.name)
-        write_book_config(src, ds.company(company).name)
-        shutil.copytree(STATIC, src / "_static")
-        shutil.copy2(vega_bundle(out_root / ".cache"), src / "_static" / "vega-offline.js")
-        build_html(src, stage)
-        (stage / "_build" / "html").rename(stage / "html")
-        publish_downloads(stage, ds, company)
-        shutil.rmtree(stage / "_build", ignore_errors=True)
-        shutil.rmtree(src, ignore_errors=True)
-        report.timings["html"] = time.perf_counter() - t0
-
-        report.timings["total"] = time.perf_counter() - t_all
-        info = {
-            "company": company,
-            "data_version": ds.book_version(company),
-            "source_version": source_version(),
-            "build_date": params["build_date"],
-            "timings": report.timings,
-            "chapters": {r.name: round(r.seconds, 2) for r in report.chapters},
-        }
-        (stage / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
-        final = out_root / company
-        publish(stage, final)
-        stage = None
-        report.ok = True
-        report.html = final / "html" / "index.html"
-        _log_scores(final / "scores.json", company, log)
-        log(
-            f"[{company}] done in {report.timings['total']:.1f} s "
-            f"(validate {report.timings['validate']:.1f} s, execute {report.timings['execute']:.1f} s, "
-            f"html {report.timings['html']:.1f} s): {_rel(report.html)}"
-        )
-    except BuildError as exc:
-        report.error = str(exc)
-        log(f"[{company}] BUILD FAILED: {exc}")
-        if (out_root / company).exists():
-            log(f"[{company}] the previous book in {out_root / company} is untouched")
-    finally:
-        if stage is not None and stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
-    return report
+__all__ = ["BuildError", "BuildReport", "ChapterRun", "build_book", "build_books", "toc_chapters"]

@@ -20,11 +20,11 @@ from pathlib import Path
 from ..book.ranking import claim_text, rank_table
 from ..book.ranking import order as rank_order
 from ..book.render import bullets, esc, fmt_interval
-from ..data import DataError, load
 from ..paths import BUILD_DIR, ROOT
 from ..scoring.gaps import scores_json
 from ..scoring.report import score_set
-from .pipeline import build_book, publish, source_version, vega_bundle
+from .html import publish, recover, vega_bundle
+from .locks import BookLocks, LockBusy
 
 STATIC = ROOT / "_static"
 SITE_LINKS_SHOWN = "/* This book is part of the cross-brand site: its links to the site are shown. */\n"
@@ -41,59 +41,92 @@ class BrandResult:
     stale: bool = False  # the build failed but an older good book is shown
 
 
-def _current(book: Path, data_version: str) -> bool:
-    info = book / "build-info.json"
-    if not (info.exists() and (book / "html" / "index.html").exists() and (book / "scores.json").exists()):
-        return False
-    meta = json.loads(info.read_text())
-    return meta.get("data_version") == data_version and meta.get("source_version") == source_version()
+def build_site(
+    jobs: int = 2,
+    out_root: Path = BUILD_DIR,
+    force: bool = False,
+    log=print,
+    executor: str = "local",
+    scheduler: str | None = None,
+    wait: bool = True,
+    brands: list[str] | None = None,
+) -> bool:
+    """Build every brand's book (sharing data, scores and workers) and the front page; publish ``_build/site``.
 
+    The data is loaded and validated once, each company scored once, and only the
+    chapters whose inputs changed execute; a brand whose book is up to date is not
+    rebuilt. ``brands`` limits the site to some brands (the scaling benchmark).
+    """
+    from ..data import DataError, load
+    from .pipeline import build_books
 
-def build_site(jobs: int = 2, out_root: Path = BUILD_DIR, force: bool = False, log=print) -> bool:
     start = time.perf_counter()
+    out_root = Path(out_root)
     try:
         ds = load()
     except DataError as exc:
         log(f"[site] the data does not validate, nothing was built:\n{exc}")
         return False
-    results: list[BrandResult] = []
-    for slug in ds.brands():
-        name = ds.company(slug).name
-        book = out_root / slug
-        if not force and _current(book, ds.book_version(slug)):
-            log(f"[site] {slug}: book is up to date")
-            report_ok, error = True, None
-        else:
-            report = build_book(slug, jobs=jobs, out_root=out_root, log=log)
-            report_ok, error = report.ok, report.error
-        res = BrandResult(slug, name, report_ok, error=error)
-        if (book / "scores.json").exists() and (book / "html" / "index.html").exists():
-            res.scores = json.loads((book / "scores.json").read_text())
-            res.built = json.loads((book / "build-info.json").read_text()).get("build_date", "")
-            res.stale = not report_ok
-        results.append(res)
-
-    stage = out_root / f".stage-site-{os.getpid()}"
-    if stage.exists():
-        shutil.rmtree(stage)
-    (stage / "_static").mkdir(parents=True)
-    for res in results:
-        if res.scores is not None:
-            shutil.copytree(out_root / res.slug / "html", stage / res.slug)
-            # inside the site, each book shows its link back to the front page
-            (stage / res.slug / "_static" / "moatbook-standalone.css").write_text(SITE_LINKS_SHOWN, encoding="utf-8")
-    shutil.copy2(STATIC / "moatbook.css", stage / "_static" / "moatbook.css")
-    shutil.copy2(vega_bundle(out_root / ".cache"), stage / "_static" / "vega-offline.js")
-    (stage / "index.html").write_text(front_page(ds, results), encoding="utf-8")
-    (stage / ".nojekyll").write_text("")  # GitHub Pages: serve folders starting with '_' as they are
-    publish(stage, out_root / "site")
+    slugs = brands or ds.brands()
+    try:
+        with BookLocks(out_root / ".locks", [*slugs, "site"], wait=wait, log=log):
+            reports = build_books(
+                slugs,
+                jobs=jobs,
+                out_root=out_root,
+                log=log,
+                executor=executor,
+                scheduler=scheduler,
+                force=force,
+                data=ds,
+                locked=True,
+            )
+            results: list[BrandResult] = []
+            for slug in slugs:
+                book = out_root / slug
+                report = reports[slug]
+                res = BrandResult(slug, ds.company(slug).name, report.ok, error=report.error)
+                if (book / "scores.json").exists() and (book / "html" / "index.html").exists():
+                    res.scores = json.loads((book / "scores.json").read_text())
+                    res.built = json.loads((book / "build-info.json").read_text()).get("build_date", "")
+                    res.stale = not report.ok
+                results.append(res)
+            _publish_site(ds, results, out_root)
+    except LockBusy as exc:
+        log(f"[site] {exc}")
+        return False
     failed = [r for r in results if not r.ok]
     log(
-        f"[site] published _build/site/index.html with {len(results) - len(failed)} of {len(results)} brands "
-        f"built in {time.perf_counter() - start:.0f} s"
+        f"[site] published {out_root / 'site' / 'index.html'} with {len(results) - len(failed)} of {len(results)} "
+        f"brands built in {time.perf_counter() - start:.0f} s"
         + (f"; failed: {', '.join(r.slug for r in failed)}" if failed else "")
     )
     return not failed
+
+
+def _publish_site(ds, results: list[BrandResult], out_root: Path) -> None:
+    """Assemble ``site/`` in a stage (books hard-linked: published books never change in place) and swap it in."""
+    recover(out_root, "site")
+    stage = out_root / f".stage-site-{os.getpid()}"
+    try:
+        (stage / "_static").mkdir(parents=True)
+        for res in results:
+            if res.scores is not None:
+                shutil.copytree(out_root / res.slug / "html", stage / res.slug, copy_function=os.link)
+                # inside the site, each book shows its link back to the front page (a new file: the
+                # hard-linked one is the published book's own)
+                css = stage / res.slug / "_static" / "moatbook-standalone.css"
+                css.unlink(missing_ok=True)
+                css.write_text(SITE_LINKS_SHOWN, encoding="utf-8")
+        shutil.copy2(STATIC / "moatbook.css", stage / "_static" / "moatbook.css")
+        shutil.copy2(vega_bundle(out_root / ".cache"), stage / "_static" / "vega-offline.js")
+        (stage / "index.html").write_text(front_page(ds, results), encoding="utf-8")
+        (stage / ".nojekyll").write_text("")  # GitHub Pages: serve folders starting with '_' as they are
+        publish(stage, out_root / "site")
+        stage = None
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- the front page

@@ -45,11 +45,17 @@ def peer_set(ds, slug: str) -> list[str]:
     return [slug, *[p for p in peers if p in ds.evidence]]
 
 
-def score_set(ds, slugs: list[str]) -> tuple[dict[str, Scorecard], un.Comparison, dict[str, un.BrandUncertainty]]:
-    """Point scores, intervals and rank probabilities for a set of brands (and the raw draws)."""
+def score_set(
+    ds, slugs: list[str], score=score_dataset
+) -> tuple[dict[str, Scorecard], un.Comparison, dict[str, un.BrandUncertainty]]:
+    """Point scores, intervals and rank probabilities for a set of brands (and the raw draws).
+
+    ``score(ds, slug)`` gives a brand's point scorecard, a new object each time (the
+    intervals are written into it); a build passes copies of scores computed once.
+    """
     rubric = ds.rubric
     settings = un.Settings.from_rubric(rubric)
-    cards = {s: score_dataset(ds, s) for s in slugs}
+    cards = {s: score(ds, s) for s in slugs}
     results = un.simulate_all(cards, rubric, settings)
     comparison = un.compare(cards, rubric, settings, results)
     for s, card in cards.items():
@@ -59,10 +65,10 @@ def score_set(ds, slugs: list[str]) -> tuple[dict[str, Scorecard], un.Comparison
     return cards, comparison, results
 
 
-def analyse(ds, slug: str, sensitivity: bool = True) -> Analysis:
+def analyse(ds, slug: str, sensitivity: bool = True, score=score_dataset) -> Analysis:
     """The brand's book: its scorecard and its peers', their comparison and, for the brand, the sensitivity."""
     rubric = ds.rubric
-    cards, comparison, results = score_set(ds, peer_set(ds, slug))
+    cards, comparison, results = score_set(ds, peer_set(ds, slug), score)
     result = Analysis(slug, cards, comparison)
     card = cards[slug]
     draws = results[slug].overall_draws

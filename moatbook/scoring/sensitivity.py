@@ -33,6 +33,7 @@ from .uncertainty import (
     Settings,
     _interval,
     _rng,
+    brand_streams,
     compile_card,
     draw_brand,
     draw_shared,
@@ -283,7 +284,7 @@ def aggregations(card: Scorecard, rubric: Rubric, n: int | None = None) -> dict[
     point = {k: float(v[0]) for k, v in _aggregate_all(model, values, weights, rubric, settings).items()}
     n = n or settings.draws
     shared = draw_shared(settings, model.M, model.nominal, n, _rng(settings.seed, "shared"))
-    inputs = draw_brand(model, settings, n, _rng(settings.seed, "brand", model.digest))
+    inputs = draw_brand(model, settings, n, brand_streams(settings))
     draws = _aggregate_all(model, subscores(model, shared, inputs, settings), shared["weights"], rubric, settings)
     return {k: (point[k], _interval(draws[k], settings.interval)) for k in AGGREGATIONS}
 

@@ -21,9 +21,11 @@ Everything is compiled from the engine's own observations into arrays, and the
 overall is aggregated by the same functions as the point score
 (:mod:`.aggregate`), so a draw with every perturbation switched off returns the
 point score exactly. The random streams are seeded from the rubric's seed and a
-hash of the brand's compiled evidence: the same data give the same intervals on
-every rebuild, whatever the order of the rows, and an identical copy of a brand
-draws identically (it ties 50/50 in rank probabilities).
+hash of the compiled evidence of each indicator (:func:`brand_streams`): the same
+data give the same intervals on every rebuild, whatever the order of the rows; an
+identical copy of a brand draws identically (it ties 50/50 in rank
+probabilities); and a change in one metric's evidence leaves the other metrics'
+draws, and so their intervals, as they were.
 """
 
 from __future__ import annotations
@@ -259,10 +261,40 @@ def draw_shared(settings: Settings, metric_count: int, nominal: np.ndarray, n: i
     return {"weights": weights, "half_life": half_life, "market_weight": market}
 
 
+def _indicator_digest(model: BrandModel, ind: IndicatorModel) -> str:
+    """Hash of what one indicator's draws depend on: its metric, its rubric settings and its evidence."""
+    h = hashlib.sha256(
+        f"{model.metric_ids[ind.metric]}|{ind.id}|{ind.kind}|{ind.weight}|{ind.half_life}|{ind.family}".encode()
+    )
+    for arr in (ind.points, ind.conf, ind.age, ind.market, ind.is_global, ind.levels):
+        if arr is not None:
+            h.update(np.ascontiguousarray(arr, dtype=float).tobytes())
+    return h.hexdigest()
+
+
+def brand_streams(settings: Settings, stream: str = "brand"):
+    """Random streams for :func:`draw_brand`, one per part of the brand, each seeded by that part's own inputs.
+
+    A change in one metric's evidence then leaves the draws of every other metric as
+    they were, so their intervals do not move by Monte Carlo noise alone, and a book's
+    chapter on an untouched metric stays the same.
+    """
+    return lambda *part: _rng(settings.seed, stream, *part)
+
+
 def draw_brand(model: BrandModel, settings: Settings, n: int, rng) -> dict:
-    """Inputs of one brand: per metric, its figures' resampling and errors, its judgements' shifts, its imputation."""
+    """Inputs of one brand: per metric, its figures' resampling and errors, its judgements' shifts, its imputation.
+
+    ``rng`` is one generator for everything (as the sensitivity samplers use), or
+    :func:`brand_streams`, which gives each indicator, judgement family and imputed
+    metric a stream of its own.
+    """
+    own = None if isinstance(rng, np.random.Generator) else rng
     inputs: dict[str, dict] = {}
+    digests = [_indicator_digest(model, ind) for ind in model.indicators] if own else []
     for k, ind in enumerate(model.indicators):
+        if own:
+            rng = own("indicator", digests[k])
         group = (
             f"judgements:{model.metric_ids[ind.metric]}"
             if ind.kind == "ordinal"
@@ -282,11 +314,16 @@ def draw_brand(model: BrandModel, settings: Settings, n: int, rng) -> dict:
             entry["z"] = rng.standard_normal((n, ind.n)) if settings.sd > 0 else np.zeros((n, ind.n))
         g[k] = entry
     for f in model.families:
+        if own:
+            members = [d for d, ind in zip(digests, model.indicators, strict=True) if ind.family == f]
+            rng = own("family", f, *members)
         inputs.setdefault(f"family:{f}", {})["shift"] = _shifts(rng, settings, n, 1)[:, 0]
     for mi, mid in enumerate(model.metric_ids):
         if model.scored[mi]:
             continue
         pool = model.pools[mi]
+        if own:
+            rng = own("imputation", mid, "none" if pool is None else np.ascontiguousarray(pool).tobytes().hex())
         if not settings.impute_draws:
             u = np.full(n, np.nan)
         elif pool is not None:
@@ -417,7 +454,7 @@ def simulate(
     n = n or settings.draws
     if shared is None:
         shared = draw_shared(settings, model.M, model.nominal, n, _rng(settings.seed, "shared"))
-    inputs = draw_brand(model, settings, n, _rng(settings.seed, "brand", model.digest))
+    inputs = draw_brand(model, settings, n, brand_streams(settings))
     per_indicator: dict = {}
     total, values = overall(model, shared, inputs, settings, per_indicator)
     metrics = {mid: _interval(values[:, i], settings.interval) for i, mid in enumerate(model.metric_ids)}

@@ -1,0 +1,505 @@
+"""What the chapters of one book work from: the validated data and per-build results, computed once.
+
+Every chapter of a book needs the same things: the validated dataset (the brand,
+its peers and the benchmarks) and results computed from it (the scorecards of
+the brand and its peers; later the uncertainty analysis). A build computes them
+once, in the process that plans the build, and hands them to the workers that
+execute the chapters (:func:`install`); a chapter run on its own (in Jupyter, or
+re-executed by nbval) computes them itself, once per process.
+
+Chapters ask through :func:`dataset`, :func:`scorecard` and :func:`book_result`.
+
+Per-book results are registered with :func:`per_book`; one decorator plugs a
+new analysis into every build::
+
+    @per_book("uncertainty", view=lambda result, company, chapter: result.for_chapter(chapter))
+    def _uncertainty(ds, company):
+        return monte_carlo(ds, company, seed=...)
+
+    # in a chapter class:  context.book_result("uncertainty", self.slug)
+
+The build computes every registered result once per book (cached under
+``_build/.cache`` by what it depends on: the book's data files and the package),
+and puts a fingerprint of its *value* into the cache key of every chapter, so a
+chapter re-executes exactly when what it could show changed. ``view`` (optional)
+narrows that to the part a chapter shows; without it every chapter depends on
+the whole result. :func:`result` is the underlying memo for any other
+computation: ``result(name, key, compute)`` returns ``compute()`` once per
+process for each ``key``.
+
+:func:`chapter_inputs` states what each chapter can see, for the build's cache
+keys. A metric chapter sees only its own metric (its rows and judgements for
+the brand and the peers it shows, their sub-scores on it, the sources it cites);
+every other chapter sees the whole book. ``tests/test_context.py`` checks that
+declaration against the chapters' actual output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import math
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+from ..data import Dataset, load
+from ..data.periods import parse_period
+from ..scoring import Scorecard, score_dataset
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def canonical(obj: Any) -> Any:
+    """A JSON-able form of ``obj`` that is the same for equal values in any process.
+
+    Dataclasses and pydantic models become dicts (with their class name), sets
+    become sorted lists, floats keep every digit; numpy arrays and pandas frames
+    are reduced to a digest of their bytes. Anything else raises TypeError, so a
+    result that cannot be fingerprinted is found at once, not by a stale page.
+    """
+    if obj is None or isinstance(obj, bool | int | str):
+        return obj
+    if isinstance(obj, float):
+        return repr(obj) if not math.isfinite(obj) else obj
+    if isinstance(obj, enum.Enum):
+        return canonical(obj.value)
+    if isinstance(obj, PurePath):
+        return str(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {
+            "__class__": type(obj).__name__,
+            **{f.name: canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)},
+        }
+    if hasattr(obj, "model_dump") and hasattr(type(obj), "model_fields"):
+        return {"__class__": type(obj).__name__, **canonical(obj.model_dump(mode="json"))}
+    if isinstance(obj, dict):
+        items = [(json.dumps(canonical(k), sort_keys=True), canonical(v)) for k, v in obj.items()]
+        return {"__dict__": sorted(items, key=lambda kv: kv[0])}
+    if isinstance(obj, list | tuple):
+        return [canonical(x) for x in obj]
+    if isinstance(obj, set | frozenset):
+        return sorted((canonical(x) for x in obj), key=lambda x: json.dumps(x, sort_keys=True))
+    module = type(obj).__module__.split(".")[0]
+    if module == "numpy":
+        import numpy as np
+
+        if isinstance(obj, np.ndarray):
+            data = np.ascontiguousarray(obj)
+            return {"__ndarray__": [str(data.dtype), list(data.shape), hashlib.sha256(data.tobytes()).hexdigest()]}
+        if isinstance(obj, np.generic):
+            return canonical(obj.item())
+    if module == "pandas" and hasattr(obj, "to_json"):
+        text = obj.to_json(orient="split", double_precision=15, date_format="iso")
+        return {"__pandas__": [type(obj).__name__, hashlib.sha256(text.encode()).hexdigest()]}
+    raise TypeError(
+        f"cannot fingerprint a {type(obj).__module__}.{type(obj).__name__}: keep per-build results to plain "
+        "data, dataclasses, pydantic models, numpy arrays or pandas frames"
+    )
+
+
+def _default(obj: Any) -> Any:
+    """The JSON encoder's hook for what it cannot encode itself (the fast path of :func:`fingerprint`)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {"__class__": type(obj).__name__, **{f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}}
+    if hasattr(obj, "model_dump") and hasattr(type(obj), "model_fields"):
+        return {"__class__": type(obj).__name__, **obj.model_dump(mode="json")}
+    if isinstance(obj, set | frozenset):
+        if all(_plain(x) for x in obj):  # strings, numbers and tuples of them: their repr is stable
+            return sorted(obj, key=repr)
+        return sorted(_dumps(x) for x in obj)
+    return canonical(obj)
+
+
+def _plain(x: Any) -> bool:
+    if isinstance(x, tuple):
+        return all(_plain(y) for y in x)
+    return x is None or isinstance(x, str | int | float)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_default)
+
+
+def fingerprint(obj: Any) -> str:
+    """Short hex digest of ``obj``: equal for equal values in any process (see :func:`canonical`)."""
+    try:
+        text = _dumps(obj)
+    except (TypeError, ValueError):  # e.g. keys that are not strings: take the slow, general road
+        text = json.dumps(canonical(obj), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# --------------------------------------------------------------------------- a memo for per-build results
+
+_MEMO: dict[tuple[str, str], Any] = {}
+_STORE: dict[str, Path | None] = {"dir": None}
+
+
+def use_store(directory: Path | None) -> None:
+    """Keep :func:`result` values on disk under ``directory`` too (the build's cache), or stop."""
+    _STORE["dir"] = Path(directory) if directory else None
+
+
+def result(name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per process for each ``(name, key)``; ``key`` must name everything it depends on.
+
+    In a build whose cache is set with :func:`use_store`, the value is also kept
+    on disk, content-addressed by ``(name, key)``, so the next build loads it.
+    """
+    memo_key = (name, fingerprint(key))
+    if memo_key in _MEMO:
+        return _MEMO[memo_key]
+    store = _STORE["dir"]
+    path = store / f"{_safe(name)}-{memo_key[1]}.pkl" if store else None
+    if path is not None and path.exists():
+        try:
+            value = pickle.loads(path.read_bytes())
+        except Exception:  # a partial or foreign file: compute again
+            value = None
+        else:
+            _MEMO[memo_key] = value
+            return value
+    value = compute()
+    _MEMO[memo_key] = value
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{id(value)}.tmp")
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(path)
+    return value
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def forget() -> None:
+    """Drop every memoised result and installed context (tests, long-lived sessions)."""
+    _MEMO.clear()
+    _INSTALLED.clear()
+
+
+# --------------------------------------------------------------------------- per-book results
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    compute: Callable[[Dataset, str], Any]
+    view: Callable[[Any, str, str], Any] | None = None
+
+
+REGISTRY: dict[str, Registration] = {}
+
+
+def per_book(name: str, view: Callable[[Any, str, str], Any] | None = None):
+    """Register ``compute(ds, company)`` as a result every build computes once per book.
+
+    ``view(result, company, chapter)``, if given, returns the part of the result
+    a chapter can show (``None`` when it shows none); chapters' cache keys then
+    depend on that part only.
+    """
+
+    def register(fn: Callable[[Dataset, str], Any]):
+        REGISTRY[name] = Registration(name, fn, view)
+        return fn
+
+    return register
+
+
+def peer_brands(ds: Dataset, company: str) -> list[str]:
+    """The peers a book compares its brand with: listed peers that are brands with data loaded."""
+    return [p for p in ds.company(company).peers if p in ds.companies and ds.company(p).kind == "brand"]
+
+
+def benchmarks(ds: Dataset) -> list[str]:
+    return [s for s, c in ds.companies.items() if c.kind == "benchmark"]
+
+
+def company_scorecard(ds: Dataset, slug: str) -> Scorecard:
+    """A company's point scorecard, computed once per process for the data it is scored on.
+
+    A company's missing metrics are filled from the other brands loaded with it, so
+    the key is the whole dataset's version: books loaded with the same companies (the
+    seven brands' books all are) share each company's scores.
+    """
+    return result("scorecard", (slug, _version(ds)), lambda: score_dataset(ds, slug))
+
+
+def _version(ds: Dataset) -> str:
+    key = id(ds)
+    if key not in _VERSIONS or _VERSIONS[key][0] is not ds:
+        _VERSIONS[key] = (ds, ds.version())
+    return _VERSIONS[key][1]
+
+
+_VERSIONS: dict[int, tuple[Dataset, str]] = {}
+
+
+def _fresh_card(ds: Dataset, slug: str) -> Scorecard:
+    """A copy of the company's point scorecard for an analysis to write its intervals into."""
+    import copy
+
+    return copy.deepcopy(company_scorecard(ds, slug))
+
+
+def _analysis_view(analysis, company: str, chapter: str):
+    """What of a book's analysis a chapter shows: a metric chapter, that metric for the brand and its peers."""
+    card = analysis.card
+    if chapter in card.metrics:
+        return {
+            "metric": {slug: c.metrics[chapter] for slug, c in analysis.cards.items()},
+            "rated": card.overall is not None,
+            "weight": (card.weights or {}).get(chapter),
+        }
+    if chapter in CHAPTER_READS:  # the methodology and the works cited show no score
+        return None
+    return analysis
+
+
+@per_book("analysis", view=_analysis_view)
+def _analysis(ds: Dataset, company: str):
+    """Scores, intervals, rank probabilities and sensitivity of the brand and its peers (the book's analysis)."""
+    from ..scoring.report import analyse
+
+    return analyse(ds, company, score=_fresh_card)
+
+
+# --------------------------------------------------------------------------- the context of one book
+
+
+@dataclass
+class BookContext:
+    """The dataset of one book and its per-book results (computed on first use when not prepared)."""
+
+    company: str
+    dataset: Dataset
+    version: str  # the book's data version: a digest of the data files it reads
+    results: dict[str, Any] = field(default_factory=dict)
+    _fingerprints: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def fact(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value derived from the dataset, computed once per context (not shipped to workers)."""
+        if name not in self._facts:
+            self._facts[name] = compute()
+        return self._facts[name]
+
+    def get(self, name: str) -> Any:
+        if name not in self.results:
+            reg = REGISTRY.get(name)
+            if reg is None:
+                raise KeyError(f"no per-book result named '{name}'; registered: {', '.join(REGISTRY)}")
+            self.results[name] = reg.compute(self.dataset, self.company)
+        return self.results[name]
+
+    def fingerprint(self, name: str) -> str:
+        """Fingerprint of the whole result ``name`` (computed once)."""
+        if name not in self._fingerprints:
+            self._fingerprints[name] = fingerprint(self.get(name))
+        return self._fingerprints[name]
+
+    def __getstate__(self):  # fingerprints are recomputed where needed, never shipped
+        state = dict(self.__dict__)
+        state["_fingerprints"], state["_facts"] = {}, {}
+        return state
+
+
+_INSTALLED: dict[str, BookContext] = {}
+
+
+def book_dataset(full: Dataset, company: str) -> Dataset:
+    """The part of ``full`` that ``load([company])`` would return: the brand, its peers, the benchmarks."""
+    wanted = [company, *[p for p in full.company(company).peers if p in full.companies], *benchmarks(full)]
+    wanted = list(dict.fromkeys(wanted))
+    missing = [s for s in wanted if s not in full.evidence]
+    if missing:
+        raise KeyError(f"the loaded data lacks {', '.join(missing)}")
+    keep = {f"{s}.csv" for s in wanted}
+    files = [f for f in full.files if f.parent.name not in ("evidence", "assessments") or f.name in keep]
+    return dataclasses.replace(
+        full,
+        evidence={s: full.evidence[s] for s in wanted},
+        assessments={s: full.assessments.get(s, []) for s in wanted},
+        files=files,
+    )
+
+
+def prepare(ds: Dataset, company: str, version: str | None = None, code: str = "") -> BookContext:
+    """Everything a book's chapters need, computed now (in the process planning the build).
+
+    ``code`` names the version of the code computing the results (the build passes
+    a digest of the package) so results kept on disk are never reused across code
+    changes.
+    """
+    version = version or ds.book_version(company)
+    ctx = BookContext(company, ds, version)
+    for name, reg in REGISTRY.items():
+        ctx.results[name] = result(f"book-{name}", (company, version, code), lambda reg=reg: reg.compute(ds, company))
+    return ctx
+
+
+def install(ctx: BookContext) -> None:
+    """Hand a prepared context to the chapters that will run in this process."""
+    _INSTALLED[ctx.company] = ctx
+
+
+def current(company: str) -> BookContext:
+    """The installed context of ``company``'s book, or one computed now (a chapter run on its own)."""
+    ctx = _INSTALLED.get(company)
+    if ctx is None:
+        ds = load([company])
+        ctx = BookContext(company, ds, ds.book_version(company))
+        _INSTALLED[company] = ctx
+    return ctx
+
+
+def dataset(company: str) -> Dataset:
+    """The validated data of ``company``'s book: the brand, its peers and the benchmarks."""
+    return current(company).dataset
+
+
+def book_result(name: str, company: str) -> Any:
+    """The per-book result registered as ``name`` for ``company``'s book."""
+    return current(company).get(name)
+
+
+def scorecard(company: str, slug: str) -> Scorecard:
+    """The scorecard of ``slug`` (the brand or one of its peers) in ``company``'s book, intervals included."""
+    cards = book_result("analysis", company).cards
+    if slug in cards:
+        return cards[slug]
+    return company_scorecard(dataset(company), slug)
+
+
+# --------------------------------------------------------------------------- what a chapter can see
+
+
+def metric_reads(ds: Dataset, metric: str) -> set[tuple[str, str]]:
+    """(metric, indicator) pairs whose evidence rows a metric's chapter shows or scores.
+
+    An indicator's own rows, or those it reads (``from``, a derived series), and the
+    quarterly rows that make years of an annual series (``quarters``).
+    """
+    rubric = ds.rubric
+    out = set()
+    for iid in rubric.metrics[metric].indicators:
+        key = rubric.reads(metric, iid)
+        if key is None:
+            continue
+        out.add(key)
+        quarters = rubric.metrics[key[0]].indicators[key[1]].quarters
+        if quarters is not None:
+            out.add((key[0], quarters.source))
+    return out
+
+
+def cited_sources(ds: Dataset, company: str) -> list[str]:
+    """Source ids cited anywhere in a book, in works-cited order (publisher, date, title)."""
+    ids = set()
+    for slug in [company, *peer_brands(ds, company), *benchmarks(ds)]:
+        ids |= {r.source_id for r in ds.evidence.get(slug, [])}
+        for a in ds.assessments.get(slug, []):
+            ids |= set(a.source_ids)
+
+    def order(sid: str):
+        s = ds.sources[sid]
+        return (s.publisher.lower(), s.published, s.title.lower(), sid)
+
+    return sorted(ids, key=order)
+
+
+def latest_period(ds: Dataset) -> float | None:
+    """Middle of the newest period of any figure in the book's data."""
+    mids = [parse_period(r.period).mid for rows in ds.evidence.values() for r in rows]
+    return max(mids) if mids else None
+
+
+def _company_names(ctx: BookContext) -> dict[str, str]:
+    return {"company": ctx.dataset.company(ctx.company).name}
+
+
+def _rules_inputs(ctx: BookContext) -> dict:
+    """The methodology: the rubric (and the company's name, in the box at the top)."""
+    return {"kind": "rules", **_company_names(ctx), "rubric": fingerprint(ctx.dataset.rubric)}
+
+
+def _sources_inputs(ctx: BookContext) -> dict:
+    """The works cited: every source the book cites, in order, with the metrics that cite it."""
+    ds, company = ctx.dataset, ctx.company
+    uses: dict[str, set[str]] = {}
+    for slug in [company, *peer_brands(ds, company), *benchmarks(ds)]:
+        for r in ds.evidence.get(slug, []):
+            uses.setdefault(r.source_id, set()).add(r.metric)
+        for a in ds.assessments.get(slug, []):
+            for sid in a.source_ids:
+                uses.setdefault(sid, set()).add(a.metric)
+    cited = [(sid, ds.sources[sid], sorted(uses.get(sid, ()))) for sid in cited_sources(ds, company)]
+    return {
+        "kind": "sources",
+        **_company_names(ctx),
+        "rubric": fingerprint(ds.rubric),
+        "sources": cited,
+        "references": ds.references,  # the original report's entry
+    }
+
+
+#: chapters (by file name) that read less than the whole book, and what they read
+CHAPTER_READS: dict[str, Callable[[BookContext], dict]] = {
+    "methodology": _rules_inputs,
+    "works_cited": _sources_inputs,
+}
+
+
+def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
+    """Everything chapter ``chapter`` (a file stem such as ``price_premium``) can show, as plain data.
+
+    Its fingerprint goes into the chapter's cache key. A metric chapter (named
+    after a rubric metric) sees its own metric only; the methodology sees the
+    rubric, the works cited the sources (:data:`CHAPTER_READS`); any other chapter
+    sees the whole book: every data file it reads and every per-book result.
+    """
+    from .. import project
+
+    ds, company = ctx.dataset, ctx.company
+    # what the project says about itself (cite box, repository links) shows on any page
+    about = {"citation": project.citation(), "repository": project.repository_url()}
+    results = {}
+    for name in sorted(REGISTRY):
+        reg = REGISTRY[name]
+        value = ctx.get(name)
+        part = reg.view(value, company, chapter) if reg.view else value
+        results[name] = ctx.fingerprint(name) if part is value else fingerprint(part)
+    if chapter in CHAPTER_READS:
+        return {**CHAPTER_READS[chapter](ctx), "results": results, "project": about}
+    if chapter not in ds.rubric.metrics:
+        return {"kind": "book", "company": company, "data": ctx.version, "results": results, "project": about}
+
+    shown = [company, *peer_brands(ds, company)]
+    reads = metric_reads(ds, chapter)
+    rows = {s: [r for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads] for s in shown}
+    judgements = {s: [a for a in ds.assessments.get(s, []) if a.metric == chapter] for s in shown}
+    cited = {r.source_id for rs in rows.values() for r in rs} | {
+        sid for js in judgements.values() for a in js for sid in a.source_ids
+    }
+    numbers = ctx.fact("citations", lambda: {sid: n for n, sid in enumerate(cited_sources(ds, company), start=1)})
+    return {
+        "kind": "metric",
+        "metric": chapter,
+        "rubric": fingerprint(ds.rubric),
+        "companies": {s: ds.company(s) for s in shown},
+        "rows": rows,
+        "judgements": judgements,
+        "sources": {sid: ds.sources[sid] for sid in sorted(cited)},
+        "citations": {sid: numbers.get(sid) for sid in sorted(cited)},
+        "latest_period": ctx.fact("latest_period", lambda: latest_period(ds)),
+        "reference": ds.references.get(company, {}).get(chapter),
+        "gap_notes": {s: ds.gap_notes.get(s, {}).get(chapter) for s in shown},
+        "results": results,
+        "project": about,
+    }
