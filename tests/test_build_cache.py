@@ -175,3 +175,22 @@ def test_the_site_loads_the_data_once_and_scores_each_company_once(env, monkeypa
     for book in ("acme", "globex", "initech"):
         assert executed(out / book) == set()  # nothing they show changed: every chapter from the cache
     assert sum("every page is up to date" in ln for ln in lines) == 3
+
+
+def test_a_changed_stylesheet_reaches_the_published_book(env, tmp_path, monkeypatch):
+    """Sphinx keeps a static file it already copied; the build must publish the new one."""
+    import shutil
+
+    from moatbook.build import html, pipeline
+
+    data, out = env
+    static = tmp_path / "_static"
+    shutil.copytree(html.STATIC, static)
+    monkeypatch.setattr(html, "STATIC", static)
+    monkeypatch.setattr(pipeline, "STATIC", static)
+    assert build_book("acme", out_root=out, log=lambda *a: None).ok
+    css = static / "moatbook.css"
+    css.write_text(css.read_text() + "\n/* a rule added by a test */\n")
+    report = build_book("acme", out_root=out, log=lambda *a: None)
+    assert report.ok, report.error
+    assert (out / "acme" / "html" / "_static" / "moatbook.css").read_text() == css.read_text()
