@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from moatbook.browser import browser, check_pages, chromium_path, open_page, serve, survey
+from moatbook.browser import SQUEEZED, browser, check_pages, chromium_path, open_page, serve, survey
 from moatbook.build import toc_chapters
 from moatbook.paths import BUILD_DIR
 
@@ -175,16 +175,6 @@ def test_no_text_is_cut_off_on_a_phone(xiaomi_book, chromium):
             page.close()
 
 
-SQUEEZED = """() => { const out = [];
-  document.querySelectorAll('details').forEach(d => d.open = true);
-  for (const td of document.querySelectorAll('main table.mb-table td')) {
-    const w = td.getBoundingClientRect().width;
-    const text = td.innerText.trim();
-    if (w > 0 && text.length > 80 && w < 180) out.push(Math.round(w) + ' px: ' + text.slice(0, 50));
-  }
-  return out; }"""
-
-
 @pytest.mark.parametrize("book", ["xiaomi_book", "transsion_book"])
 def test_long_text_is_not_squeezed_into_a_narrow_column_on_a_phone(book, request, chromium):
     """At 390 px a table scrolls in its box rather than squeeze a cell of long text to a few words a line (rows
@@ -196,7 +186,7 @@ def test_long_text_is_not_squeezed_into_a_narrow_column_on_a_phone(book, request
         try:
             for name in toc_chapters():
                 page.goto(f"{base}/{name}.html", wait_until="load")
-                squeezed = page.evaluate(SQUEEZED)
+                squeezed = page.evaluate(SQUEEZED, "main")
                 assert not squeezed, f"{name}: {squeezed[:3]}"
         finally:
             page.close()

@@ -119,7 +119,7 @@ def source_link(source_id: str, label: str) -> str:
 
 
 _TAGS = re.compile(r"<[^>]+>")
-LONG_TEXT = 80  # characters: a cell longer than this marks its column as one of long text
+LONG_TEXT = 60  # characters: a cell longer than this marks its column as one of long text
 
 
 def table(
