@@ -41,6 +41,7 @@ import enum
 import hashlib
 import json
 import math
+import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -354,6 +355,11 @@ def current(company: str) -> BookContext:
     ctx = _INSTALLED.get(company)
     if ctx is None:
         ds = load([company])
+        year = os.environ.get("MOATBOOK_ASOF", "").strip()
+        if year:  # a chapter run on its own for an as-of book
+            from ..data.asof import as_of
+
+            ds = as_of(ds, int(year))
         ctx = BookContext(company, ds, ds.book_version(company))
         _INSTALLED[company] = ctx
     return ctx

@@ -50,23 +50,30 @@ def build_site(
     scheduler: str | None = None,
     wait: bool = True,
     brands: list[str] | None = None,
+    as_of: int | None = None,
 ) -> bool:
     """Build every brand's book (sharing data, scores and workers) and the front page; publish ``_build/site``.
 
     The data is loaded and validated once, each company scored once, and only the
     chapters whose inputs changed execute; a brand whose book is up to date is not
     rebuilt. ``brands`` limits the site to some brands (the scaling benchmark).
+    ``as_of`` (a year): every book and the front page as of the end of that year, in
+    ``out_root/asof-<year>/site``.
     """
     from ..data import DataError, load
-    from .pipeline import build_books
+    from .pipeline import as_of_root, build_books
 
     start = time.perf_counter()
-    out_root = Path(out_root)
+    out_root = as_of_root(out_root, as_of)
     try:
         ds = load()
     except DataError as exc:
         log(f"[site] the data does not validate, nothing was built:\n{exc}")
         return False
+    if as_of:
+        from ..data.asof import as_of as data_as_of
+
+        ds = data_as_of(ds, as_of)
     slugs = brands or ds.brands()
     try:
         with BookLocks(out_root / ".locks", [*slugs, "site"], wait=wait, log=log):
@@ -80,6 +87,7 @@ def build_site(
                 force=force,
                 data=ds,
                 locked=True,
+                as_of=as_of,
             )
             results: list[BrandResult] = []
             for slug in slugs:
