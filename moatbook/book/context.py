@@ -475,6 +475,8 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
     ds, company = ctx.dataset, ctx.company
     # what the project says about itself (cite box, repository links) shows on any page
     about = {"citation": project.citation(), "repository": project.repository_url()}
+    asof = getattr(ds, "as_of", None)
+    about["as_of"] = asof.iso if asof is not None else None  # every page states the date it is as of
     results = {}
     for name in sorted(REGISTRY):
         reg = REGISTRY[name]
@@ -509,3 +511,31 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
         "results": results,
         "project": about,
     }
+
+
+# --------------------------------------------------------------------------- the moat over time
+
+
+def _over_time_view(result, company: str, chapter: str):
+    """The trend and the check show in the book-wide chapters, never in a metric chapter or the rules."""
+    from ..data.schema import METRIC_IDS
+
+    if chapter in CHAPTER_READS or chapter in METRIC_IDS:
+        return None
+    return result
+
+
+@per_book("trend", view=_over_time_view)
+def _trend(ds: Dataset, company: str):
+    """The brand's scores as of the end of every year of its record, with intervals, and the trend verdict."""
+    from ..scoring.trend import trend
+
+    return trend(ds, company, score=_fresh_card)
+
+
+@per_book("check", view=_over_time_view)
+def _check(ds: Dataset, company: str):
+    """The brand's and its peers' scores as of each year against what followed, and against published ratings."""
+    from ..scoring.check import check
+
+    return check(ds, [company, *peer_brands(ds, company)], score=company_scorecard)

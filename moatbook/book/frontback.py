@@ -10,6 +10,7 @@ from .chapter import Book, _glue
 from .render import (
     ORIGINAL_REPORT_ANCHOR,
     Html,
+    box,
     bullets,
     esc,
     fmt_interval,
@@ -41,7 +42,16 @@ class Intro(Book):
     chapter = "intro"
 
     def headline(self) -> Html:
-        return self.headline_box()
+        head = self.headline_box()
+        if self.as_of is None:
+            return head
+        note = (
+            f"This book is written as of {self.as_of.label}. It scores only figures whose period had ended by then "
+            "and whose source had been published by then; a judgement counts only when every source it cites had "
+            "been published by then, and sources without a publication date are left out. Ages are measured from "
+            f"{self.as_of.label}. The judgements' levels and wording were written later and may use hindsight."
+        )
+        return Html(head.html + box(para(esc(note)), "mb-asof-note"), head.text)
 
     def evidence_summary(self) -> Html:
         ev = self.ds.evidence.get(self.slug, [])
@@ -212,6 +222,17 @@ class Methodology(Book):
     def anchors_reasons(self) -> Html:
         """Why each anchor set is where it is."""
         parts = []
+        if self.as_of is not None:
+            parts.append(
+                para(
+                    esc(
+                        f"These rules are today's (rubric {self.rubric.version}), also in this book written as of "
+                        f"{self.as_of.label}: their reasons may cite figures published later, but no such figure "
+                        "enters a score here."
+                    ),
+                    "mb-hint",
+                )
+            )
         for m in self.rubric.metrics.values():
             rows = [
                 [
