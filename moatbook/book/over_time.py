@@ -82,30 +82,23 @@ class OverTimeChapter(Book):
     def years_table(self) -> Html:
         rows = []
         for y in self.trend.years:
-            grades = ", ".join(f"{n} {g}" for g, n in y.grades.items()) or "–"
+            grades = " ".join(f"{g}\u00d7{n}" for g, n in y.grades.items()) or "–"
+            overall = "not rated" if y.overall is None else f"{y.overall:.1f}"
+            if y.status == "provisional":
+                overall += " (provisional)"
             rows.append(
                 [
                     str(y.year),
-                    "not rated" if y.overall is None else f"{y.overall:.1f}",
+                    overall,
                     "–" if y.overall is None else fmt_interval(y.low, y.high),
-                    esc(y.status),
                     f"{y.n_scored} of {y.n_metrics}",
                     esc(grades),
                     str(y.n_rows),
                     "thin" if y.thin else "",
                 ]
             )
-        headers = [
-            "As of the end of",
-            "Overall",
-            "90% interval",
-            "Status",
-            "Metrics scored",
-            "Coverage grades",
-            "Figures and judgements",
-            "Evidence",
-        ]
-        return Html(table(headers, rows, numeric={1, 2, 6}), f"{len(rows)} years")
+        headers = ["Year", "Overall", "90% interval", "Metrics scored", "Grades", "Rows on file", "Evidence"]
+        return Html(table(headers, rows, numeric={2, 5}), f"{len(rows)} years")
 
     def subscores_table(self) -> Html:
         rated = self.trend.rated
