@@ -184,3 +184,59 @@ class OverTimeChapter(Book):
             "scores of early years rest on thin evidence."
         )
         return Html(para(esc(text)), "limits")
+
+
+def site_check(ds, chk: ck.Check) -> str:
+    """The site's page on the check against what happened, for every brand (escaped HTML, no chapter context)."""
+    name = {s: ds.company(s).name for s in chk.slugs}
+    rows = [[esc(o.label), rho_text(o.rho), str(o.n), str(o.brands)] for o in chk.outcomes]
+    html = "<h2>The moat score against what followed</h2>"
+    html += para(
+        "For every brand and every year in which it has an overall as of the end of that year, the score is set "
+        "against the change of its global smartphone share over the following years (share points; each year the "
+        "median of the trackers on file). A positive rank correlation is what a moat predicts."
+    )
+    html += table(["Score as of a year against", "Rank correlation", "Pairs", "Brands"], rows, numeric={1, 2, 3})
+    pairs = chk.outcomes[0].pairs if chk.outcomes else []
+    if pairs:
+        body = [
+            [esc(name[p.slug]), str(p.year), f"{p.score:.1f}", f"{p.change:+.1f}"]
+            for p in sorted(pairs, key=lambda p: (p.slug, p.year))
+        ]
+        html += (
+            "<details><summary>Every pair behind the first correlation</summary>"
+            + table(
+                ["Brand", "As of the end of", "Overall", f"Share change over {ck.HORIZONS[0]} years"],
+                body,
+                numeric={2, 3},
+            )
+            + "</details>"
+        )
+    html += "<h2>The ranking against published ratings</h2>"
+    lrows = []
+    for lst in chk.ratings:
+        entries = "; ".join(f"{name[s]} {y}: rank {r:g}, ours {v:.1f}" for s, y, r, v in lst.entries)
+        lrows.append([esc(lst.publisher), esc(lst.market), esc(entries), rho_text(lst.rho), str(len(lst.entries))])
+    html += (
+        table(["Published by", "Market", "Ranks and our overall", "Spearman", "Entries"], lrows, numeric={3, 4})
+        if lrows
+        else para("No published rating of these brands is on file.")
+    )
+    html += para(
+        "Our overall beside each list is computed as of the end of the list's year and without any published "
+        "rating, so a list never enters the score it is compared with. A Spearman correlation needs "
+        f"{ck.MIN_LIST} entries of two brands or more."
+    )
+    html += "<h2>What so few brands and years can and cannot show</h2>"
+    n = chk.outcomes[0].n if chk.outcomes else 0
+    html += para(
+        esc(
+            f"These correlations rest on {plural(n, 'pair')} from {len(chk.slugs)} brands. They can show whether "
+            "higher scores went with better share changes among these brands; they cannot show that the score "
+            "predicts. The pairs of one brand in successive years overlap and are not independent; with ten "
+            "independent pairs a correlation of 0.5 is still compatible with none; share moves with products, "
+            "prices, sanctions and markets entered or left, not with loyalty alone; and early scores rest on thin "
+            "evidence."
+        )
+    )
+    return html
