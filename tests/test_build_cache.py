@@ -10,12 +10,23 @@ from bs4 import BeautifulSoup
 
 from moatbook.build import build_book
 from moatbook.build.cache import sha
+from moatbook.build.pipeline import toc_chapters
 from moatbook.build.site import build_site
 from tests.buildkit import change_value, executed, fixture_data
 
 pytestmark = pytest.mark.build
 
-BOOK_LEVEL = {"intro", "methodology", "scorecard", "conclusion", "works_cited"}
+BOOK_LEVEL = {
+    "intro",
+    "methodology",
+    "scorecard",
+    "robustness",
+    "over_time",
+    "conclusion",
+    "glossary",
+    "works_cited",
+    "indicators",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +43,7 @@ def env(tmp_path_factory):
 
 def test_a_cold_build_executes_every_chapter(env):
     data, out = env
-    assert len(executed(out / "acme")) == 16
+    assert len(executed(out / "acme")) == len(toc_chapters())
 
 
 def test_nothing_changed_publishes_nothing(env):
@@ -148,12 +159,16 @@ def test_the_site_loads_the_data_once_and_scores_each_company_once(env, monkeypa
     loads, scored = [], []
     real_load, real_score = data_module.load, context.score_dataset
     monkeypatch.setattr(data_module, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k))
-    monkeypatch.setattr(context, "score_dataset", lambda ds, slug: scored.append(slug) or real_score(ds, slug))
+    monkeypatch.setattr(
+        context, "score_dataset", lambda ds, slug: scored.append((slug, ds.as_of)) or real_score(ds, slug)
+    )
     context.forget()
     lines = []
     assert build_site(out_root=out, log=lines.append)
     assert len(loads) == 1  # one validated load for all three books
-    assert sorted(scored) == ["acme", "globex", "initech"]  # each company scored once, though books share peers
+    # each company scored once as of today, though books share peers, and at most once as of each past year
+    assert sorted(slug for slug, asof in scored if asof is None) == ["acme", "globex", "initech"]
+    assert len(scored) == len(set(scored))
     for book in ("acme", "globex", "initech"):
         assert executed(out / book) == set()  # nothing they show changed: every chapter from the cache
     assert sum("every page is up to date" in ln for ln in lines) == 3

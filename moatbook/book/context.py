@@ -490,7 +490,10 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
 
     shown = [company, *peer_brands(ds, company)]
     reads = metric_reads(ds, chapter)
-    rows = {s: [r for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads] for s in shown}
+    # the market-wide rows (benchmarks) of the metric show in its tables and exercises too
+    rows = {
+        s: [r for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads] for s in [*shown, *benchmarks(ds)]
+    }
     judgements = {s: [a for a in ds.assessments.get(s, []) if a.metric == chapter] for s in shown}
     cited = {r.source_id for rs in rows.values() for r in rs} | {
         sid for js in judgements.values() for a in js for sid in a.source_ids

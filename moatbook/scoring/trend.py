@@ -136,7 +136,7 @@ def verdict(
             "no verdict",
             used,
             thin_years=thin_years,
-            reason=f"only {len(keep)} rated year(s) among the last {window}; the rule needs {min_years}",
+            reason=f"{len(keep)} of the last {window} years have an overall; the rule needs {min_years}",
         )
     d = np.asarray(draws, dtype=float)[:, keep]
     s = slopes(used, d)
