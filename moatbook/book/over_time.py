@@ -31,7 +31,7 @@ class OverTimeChapter(Book):
         v = self.trend.verdict
         _glue("trend_window", tr.WINDOW)
         _glue("trend_min_years", tr.MIN_YEARS)
-        _glue("trend_draws", f"{self.trend.draws:,}")
+        _glue("trend_draws", self.trend.draws)
         _glue("trend_verdict", v.verdict)
         _glue("first_rated", str(self.trend.first_rated) if self.trend.first_rated else "no year yet")
 
@@ -66,8 +66,11 @@ class OverTimeChapter(Book):
 
     def chart(self):
         rated = self.trend.rated
-        if not rated:
-            return Html(para(esc(f"{self.name} has no year with an overall score yet, so there is nothing to draw.")))
+        if len(rated) < 2:
+            only = f"only {rated[0].year} has" if rated else "no year has"
+            return Html(
+                para(esc(f"For {self.name}, {only} an overall so far: a line over the years needs two.")), "no chart"
+            )
         first, last = rated[0], rated[-1]
         takeaway = (
             f"From {first.overall:.1f} as of {first.year} to {last.overall:.1f} as of {last.year}; "
