@@ -173,3 +173,30 @@ def test_no_text_is_cut_off_on_a_phone(xiaomi_book, chromium):
                 assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
         finally:
             page.close()
+
+
+SQUEEZED = """() => { const out = [];
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  for (const td of document.querySelectorAll('main table.mb-table td')) {
+    const w = td.getBoundingClientRect().width;
+    const text = td.innerText.trim();
+    if (w > 0 && text.length > 80 && w < 180) out.push(Math.round(w) + ' px: ' + text.slice(0, 50));
+  }
+  return out; }"""
+
+
+@pytest.mark.parametrize("book", ["xiaomi_book", "transsion_book"])
+def test_long_text_is_not_squeezed_into_a_narrow_column_on_a_phone(book, request, chromium):
+    """At 390 px a table scrolls in its box rather than squeeze a cell of long text to a few words a line (rows
+    many lines tall)."""
+    root = request.getfixturevalue(book)
+    with serve(root / "html") as base:
+        page = chromium.new_page()
+        page.set_viewport_size({"width": 390, "height": 900})
+        try:
+            for name in toc_chapters():
+                page.goto(f"{base}/{name}.html", wait_until="load")
+                squeezed = page.evaluate(SQUEEZED)
+                assert not squeezed, f"{name}: {squeezed[:3]}"
+        finally:
+            page.close()

@@ -246,7 +246,8 @@ class DaskExecutor:
         futures = []
         for t in tasks:
             if t.context not in self._scattered:
-                self._scattered[t.context] = self.client.scatter(self.blobs[t.context], hash=False)
+                # on every worker: a worker lost mid-build must not take the only copy with it
+                self._scattered[t.context] = self.client.scatter(self.blobs[t.context], hash=False, broadcast=True)
             futures.append(
                 self.client.submit(_dask_run, t, self._scattered[t.context], key=f"chapter-{t.id}", pure=False)
             )
