@@ -14,7 +14,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.moatbook-installed
-RUN_ARGS = --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+RUN_ARGS = --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(ASOF),--as-of $(ASOF))
 
 .DEFAULT_GOAL := help
 METRIC ?=
@@ -33,7 +33,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP) ## create .venv from the pinned requirements.txt
 
 validate: $(STAMP) ## check every data file (file, row and column on error)
-	$(PY) -m moatbook validate
+	$(PY) -m moatbook validate $(if $(ASOF),--as-of $(ASOF))
 
 audit: $(STAMP) ## list what to review: likely duplicates, listing pages, low-confidence series and judgements
 	@$(PY) -m moatbook audit
@@ -41,10 +41,10 @@ audit: $(STAMP) ## list what to review: likely duplicates, listing pages, low-co
 indicators: $(STAMP) ## the indicator catalogue: where each figure goes (METRIC=<id> for one metric)
 	@$(PY) -m moatbook indicators $(if $(METRIC),--metric $(METRIC))
 
-scores: $(STAMP) ## print COMPANY's scores without building the book
-	$(PY) -m moatbook scores --company $(COMPANY)
+scores: $(STAMP) ## print COMPANY's scores without building the book (ASOF=<year>: as of the end of that year)
+	$(PY) -m moatbook scores --company $(COMPANY) $(if $(ASOF),--as-of $(ASOF))
 
-book: $(STAMP) ## build COMPANY's book (default xiaomi) into _build/COMPANY/html/ (only what changed)
+book: $(STAMP) ## build COMPANY's book (default xiaomi) into _build/COMPANY/html/ (ASOF=<year>: _build/asof-<year>/)
 	$(PY) -m moatbook build --company $(COMPANY) $(RUN_ARGS)
 
 site: $(STAMP) ## build every brand's book and the front page into _build/site/ (EXECUTOR=dask, SCHEDULER=...)

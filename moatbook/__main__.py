@@ -44,7 +44,36 @@ def cmd_validate(args) -> int:
     )
     for line in duplicate_warnings(ds, company=args.company):
         print(line)
+    for line in undated_warnings(ds, shown=None if args.as_of else 8):
+        print(line)
     return 0
+
+
+def undated_warnings(ds, shown: int | None = 8) -> list[str]:
+    """The sources without a publication date: they cannot take part in an as-of build (``ASOF=<year>``)."""
+    from .data.asof import undated_sources
+
+    ids = undated_sources(ds.sources)
+    if not ids:
+        return []
+    out = [
+        f"note: {len(ids)} of {len(ds.sources)} sources have no publication date (column 'published' of "
+        "data/sources.csv), so they cannot take part in an as-of build (ASOF=<year>); fill the date from the page:"
+    ]
+    listed = ids if shown is None else ids[:shown]
+    out += [f"  data/sources.csv, row {ds.source_lines.get(sid, '?')}: {sid}" for sid in listed]
+    if len(listed) < len(ids):
+        out.append(f"  ... and {len(ids) - len(listed)} more (`make validate ASOF=<year>` lists them all)")
+    return out
+
+
+def _as_of(ds, args):
+    """The dataset as of ``--as-of`` (unchanged without it)."""
+    if not getattr(args, "as_of", None):
+        return ds
+    from .data.asof import as_of
+
+    return as_of(ds, args.as_of)
 
 
 def duplicate_warnings(ds, shown: int = 8, company: str | None = None) -> list[str]:
@@ -87,7 +116,7 @@ def cmd_scores(args) -> int:
     from .scoring.report import analyse
 
     slug = _company_arg(args.company)
-    ds = load([slug])
+    ds = _as_of(load([slug]), args)
     card = analyse(ds, slug, sensitivity=False).card
     evidence, judgements = ds.evidence.get(slug, []), ds.assessments.get(slug, [])
     notes = ds.gap_notes.get(slug, {})
@@ -95,6 +124,8 @@ def cmd_scores(args) -> int:
         print(json.dumps(scores_json(ds.rubric, card, evidence, judgements, notes), indent=2))
         return 0
     name = ds.company(slug).name
+    if ds.as_of is not None:
+        name += f" as of {ds.as_of.label}"
     if card.overall is None:
         print(
             f"{name}: not rated ({card.n_scored} of {len(card.metrics)} metrics scored; "
@@ -152,6 +183,25 @@ def _executor_args(p) -> None:
     p.add_argument("--force", action="store_true", help="execute every chapter again, ignoring the cache")
     p.add_argument("--no-wait", action="store_true", help="stop at once if another build of a brand is running")
     p.add_argument("--out", type=Path, default=BUILD_DIR, help="output folder (default _build)")
+    _as_of_arg(p)
+
+
+def _as_of_arg(p) -> None:
+    p.add_argument(
+        "--as-of",
+        type=_year_arg,
+        default=None,
+        help="score as of the end of this year: only evidence published by then (books go to _build/asof-<year>/)",
+    )
+
+
+def _year_arg(text: str) -> int:
+    from .data.asof import AsOf, AsOfError
+
+    try:
+        return AsOf.parse(text).year
+    except AsOfError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _build_kwargs(args) -> dict:
@@ -162,6 +212,7 @@ def _build_kwargs(args) -> dict:
         scheduler=args.scheduler or None,
         force=args.force,
         wait=not args.no_wait,
+        as_of=args.as_of,
     )
 
 
@@ -214,10 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check the data files (all companies, or one and its peers)")
     p.add_argument("--company")
+    _as_of_arg(p)
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("scores", help="print a company's scores without building the book")
     p.add_argument("--company", required=True)
     p.add_argument("--json", action="store_true")
+    _as_of_arg(p)
     p.set_defaults(func=cmd_scores)
     p = sub.add_parser("audit", help="list likely duplicates, listing pages and low-confidence series and judgements")
     p.add_argument("--company")

@@ -26,7 +26,7 @@ def fresh_context():
 def perturb_outside(ds, company: str, metric: str):
     """A copy of ``ds`` with everything a chapter of ``metric`` must not depend on changed."""
     reads = context.metric_reads(ds, metric)
-    shown = {company, *context.peer_brands(ds, company)}
+    shown = {company, *context.peer_brands(ds, company), *context.benchmarks(ds)}  # market-wide rows show too
     evidence = {}
     for slug, rows in ds.evidence.items():
         evidence[slug] = [

@@ -85,7 +85,7 @@ class Book:
         _glue("rank_probability", f"{self.rubric.claims.rank_probability:.0%}")
         _glue("interval_level", f"{self.rubric.uncertainty.interval:.0%}")
         if self.GLUE_SUMMARY:
-            _glue("company_summary", self.company.summary)
+            _glue("company_summary", self.company_summary())
             _glue("overall", fmt_score(self.card.overall) if self.card.overall is not None else "not rated")
             _glue("overall_interval", fmt_interval(self.card.low, self.card.high))
             _glue("overall_phrase", self.overall_phrase())
@@ -95,6 +95,26 @@ class Book:
             _glue("peer_names", ", ".join(self.ds.company(p).name for p in self.peer_slugs) or "none listed")
 
     # -- helpers ----------------------------------------------------------------
+
+    @property
+    def as_of(self):
+        """The date the book is written as of (an :class:`~moatbook.data.asof.AsOf`), or None: today."""
+        return getattr(self.ds, "as_of", None)
+
+    def company_summary(self) -> str:
+        """The one-line summary on file; an as-of book leaves it out (it describes the company today)."""
+        if self.as_of is None:
+            return self.company.summary
+        return (
+            f"The summary on file describes {self.name} today, so this book, written as of {self.as_of.label}, "
+            "leaves it out."
+        )
+
+    def as_of_meta(self) -> str:
+        """The line every score of an as-of book carries ('' in a book as of today)."""
+        if self.as_of is None:
+            return ""
+        return f'<div class="mb-score-meta mb-asof">As of {esc(self.as_of.label)}</div>'
 
     def metric_gaps(self, slug: str | None = None) -> dict[str, Gap]:
         """Each metric's status (scored, not scored and why, no evidence) for ``slug`` (default: this book's)."""
@@ -133,6 +153,8 @@ class Book:
         if c.status == "provisional":
             missing = ", ".join(m.title.lower() for m in c.imputed)
             text += f"; provisional, as {missing} {'is' if len(c.imputed) == 1 else 'are'} filled from the peers"
+        if self.as_of is not None:
+            text += f" (as of {self.as_of.label})"
         return text
 
     def headline_box(self) -> Html:
@@ -168,6 +190,7 @@ class Book:
             f"</div>"
             f'<div class="mb-score-meta">{c.n_scored} of {len(c.metrics)} metrics scored ({esc(coverage)})</div>'
             + status
+            + self.as_of_meta()
         )
         return Html(box(html, "mb-headline"), f"{c.overall:.1f} / 100 ({fmt_interval(c.low, c.high)})")
 
@@ -210,6 +233,10 @@ class Book:
             ("Rubric", esc(self.rubric.version)),
             ("Built", '<span data-mb-fill="build_date"></span>'),
         ]
+        if self.as_of is not None:
+            items.insert(1, ("As of", f"{esc(self.as_of.label)}: only evidence published by then"))
+        else:
+            items.insert(1, ("As of", 'today (<span data-mb-fill="build_date"></span>): all evidence on file'))
         inner = "".join(f'<span class="mb-about-item"><b>{k}</b> {v}</span>' for k, v in items)
         links = []
         if self.chapter:
@@ -777,7 +804,7 @@ class MetricChapter(Book):
             f'<div class="mb-score-meta">90% interval {fmt_interval(r.low, r.high)} · coverage {esc(r.coverage)} '
             f"({esc(grade.meaning)}) · {evidence_count(r.n_evidence)} · "
             f"{r.hard_share:.0%} of the weight on figures rather than judgements · "
-            f"{self.card.weights.get(self.metric_id, r.weight):.1%} of the overall</div>{ref_html}"
+            f"{self.card.weights.get(self.metric_id, r.weight):.1%} of the overall</div>{ref_html}" + self.as_of_meta()
         )
         return Html(box(html, "mb-score-card"), f"{r.score:.1f} / 10")
 

@@ -576,3 +576,72 @@ def scores_chart(rows: list[dict], title: str, reference_html: str = "") -> Figu
         numeric={1, 2, 4},
         kind="scores",
     )
+
+
+# --------------------------------------------------------------------------- the moat over time
+
+
+def trend_chart(rows: list[dict], title: str, takeaway: str) -> Figure:
+    """The overall as of the end of each year with its 90% interval; thin years drawn hollow.
+
+    ``rows``: dicts with ``year``, ``overall``, ``low``, ``high``, ``thin`` (bool) and ``status``.
+    """
+    df = pd.DataFrame(rows)
+    df["evidence"] = ["thin" if t else "broad" for t in df["thin"]]
+    years = [str(y) for y in df["year"]]
+    df["year"] = years
+    x = alt.X("year:O", title=None, sort=years, axis=alt.Axis(labelAngle=0, labelOverlap=True))
+    y_scale = alt.Scale(domain=[max(0.0, float(df["low"].min()) - 5), min(100.0, float(df["high"].max()) + 5)])
+    tooltip = [
+        alt.Tooltip("year:O", title="As of the end of"),
+        alt.Tooltip("overall:Q", title="Overall", format=".1f"),
+        alt.Tooltip("low:Q", title="90% interval from", format=".1f"),
+        alt.Tooltip("high:Q", title="90% interval to", format=".1f"),
+        alt.Tooltip("evidence:N", title="Evidence"),
+    ]
+    base = alt.Chart(df)
+    ranges = base.mark_rule(color=MUTED, strokeWidth=2).encode(
+        x=x, y=alt.Y("low:Q", title="overall (0-100)", scale=y_scale), y2="high:Q", tooltip=tooltip
+    )
+    line = base.mark_line(color=ACCENT, strokeWidth=1.6).encode(x=x, y=alt.Y("overall:Q", scale=y_scale))
+    points = base.mark_point(size=70, color=ACCENT, strokeWidth=2, opacity=1).encode(
+        x=x,
+        y=alt.Y("overall:Q", scale=y_scale),
+        fill=alt.Fill(
+            "evidence:N", legend=None, scale=alt.Scale(domain=["broad", "thin"], range=[ACCENT, "transparent"])
+        ),
+        tooltip=tooltip,
+    )
+    chart = _config(alt.layer(ranges, line, points).properties(width="container", height=HEIGHT))
+    legend = [
+        (swatch("circle", ACCENT), "overall as of the end of the year"),
+        (
+            '<svg width="20" height="18" viewBox="0 0 20 18"><circle cx="10" cy="9" r="5" fill="none" '
+            f'stroke="{ACCENT}" stroke-width="2"/></svg>',
+            "a year resting on thin evidence",
+        ),
+        (swatch("range", MUTED), "its 90% interval"),
+    ]
+    body = [
+        [
+            esc(r["year"]),
+            f"{r['overall']:.1f}",
+            f"{r['low']:.1f}–{r['high']:.1f}",
+            esc(r["status"]),
+            "thin" if r["thin"] else "",
+        ]
+        for r in rows
+    ]
+    return Figure(
+        chart,
+        title,
+        takeaway,
+        f"Line chart over the years: {title}. {takeaway}",
+        sources_html="Scores computed in this book from the evidence on file at the end of each year.",
+        note="Each point is the overall the book gives with only what had been published by the end of that year.",
+        legend=legend,
+        headers=["As of the end of", "Overall", "90% interval", "Status", "Evidence"],
+        rows=body,
+        numeric={1, 2},
+        kind="trend",
+    )

@@ -41,6 +41,7 @@ import enum
 import hashlib
 import json
 import math
+import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -354,6 +355,11 @@ def current(company: str) -> BookContext:
     ctx = _INSTALLED.get(company)
     if ctx is None:
         ds = load([company])
+        year = os.environ.get("MOATBOOK_ASOF", "").strip()
+        if year:  # a chapter run on its own for an as-of book
+            from ..data.asof import as_of
+
+            ds = as_of(ds, int(year))
         ctx = BookContext(company, ds, ds.book_version(company))
         _INSTALLED[company] = ctx
     return ctx
@@ -469,6 +475,8 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
     ds, company = ctx.dataset, ctx.company
     # what the project says about itself (cite box, repository links) shows on any page
     about = {"citation": project.citation(), "repository": project.repository_url()}
+    asof = getattr(ds, "as_of", None)
+    about["as_of"] = asof.iso if asof is not None else None  # every page states the date it is as of
     results = {}
     for name in sorted(REGISTRY):
         reg = REGISTRY[name]
@@ -482,7 +490,10 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
 
     shown = [company, *peer_brands(ds, company)]
     reads = metric_reads(ds, chapter)
-    rows = {s: [r for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads] for s in shown}
+    # the market-wide rows (benchmarks) of the metric show in its tables and exercises too
+    rows = {
+        s: [r for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads] for s in [*shown, *benchmarks(ds)]
+    }
     judgements = {s: [a for a in ds.assessments.get(s, []) if a.metric == chapter] for s in shown}
     cited = {r.source_id for rs in rows.values() for r in rs} | {
         sid for js in judgements.values() for a in js for sid in a.source_ids
@@ -503,3 +514,31 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
         "results": results,
         "project": about,
     }
+
+
+# --------------------------------------------------------------------------- the moat over time
+
+
+def _over_time_view(result, company: str, chapter: str):
+    """The trend and the check show in the book-wide chapters, never in a metric chapter or the rules."""
+    from ..data.schema import METRIC_IDS
+
+    if chapter in CHAPTER_READS or chapter in METRIC_IDS:
+        return None
+    return result
+
+
+@per_book("trend", view=_over_time_view)
+def _trend(ds: Dataset, company: str):
+    """The brand's scores as of the end of every year of its record, with intervals, and the trend verdict."""
+    from ..scoring.trend import trend
+
+    return trend(ds, company, score=_fresh_card)
+
+
+@per_book("check", view=_over_time_view)
+def _check(ds: Dataset, company: str):
+    """The brand's and its peers' scores as of each year against what followed, and against published ratings."""
+    from ..scoring.check import check
+
+    return check(ds, [company, *peer_brands(ds, company)], score=company_scorecard)

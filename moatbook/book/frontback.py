@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..scoring import check as ck
 from . import charts, ranking
 from .chapter import Book, _glue
 from .render import (
     ORIGINAL_REPORT_ANCHOR,
     Html,
+    box,
     bullets,
     esc,
     evidence_count,
@@ -42,7 +44,16 @@ class Intro(Book):
     chapter = "intro"
 
     def headline(self) -> Html:
-        return self.headline_box()
+        head = self.headline_box()
+        if self.as_of is None:
+            return head
+        note = (
+            f"This book is written as of {self.as_of.label}. It scores only figures whose period had ended by then "
+            "and whose source had been published by then; a judgement counts only when every source it cites had "
+            "been published by then, and sources without a publication date are left out. Ages are measured from "
+            f"{self.as_of.label}. The judgements' levels and wording were written later and may use hindsight."
+        )
+        return Html(head.html + box(para(esc(note)), "mb-asof-note"), head.text)
 
     def evidence_summary(self) -> Html:
         ev = self.ds.evidence.get(self.slug, [])
@@ -210,9 +221,47 @@ class Methodology(Book):
         c = self.rubric.claims
         return Html(para(esc(c.reasons["rank_probability"])), "claims")
 
+    def over_time_rules(self) -> Html:
+        """How a book is scored as of a past date, and the trend rule (the constants of the trend module)."""
+        from ..scoring import trend as tr
+
+        items = [
+            "<b>As of a date.</b> A book can be built as of the end of any year. It then scores only figures whose "
+            "period had ended by then and whose source had been published by then; sources without a publication "
+            "date are left out. A figure's age is measured from that date.",
+            "<b>Judgements are not dated.</b> A judgement counts as of a date only when every source it cites had "
+            "been published by then. Its level and wording were written later and may use hindsight.",
+            f"<b>Year by year.</b> The chapter on the moat over time scores the brand as of the end of every year "
+            f"of its record, with intervals from the same uncertainty model ({tr.DRAWS:,} draws a year). The first "
+            "year shown with an overall is the first with as many scored metrics as an overall needs.",
+            f"<b>The trend rule.</b> A least-squares line goes through the overall of the rated years among the last "
+            f"{tr.WINDOW} years of the record, once for the point scores and once for every draw. If the 90% "
+            "interval of the drawn slopes lies above zero the moat is <i>widening</i>, below zero <i>narrowing</i>, "
+            f"otherwise <i>stable</i>. With fewer than {tr.MIN_YEARS} rated years in the window there is no verdict.",
+            "<b>Thin years.</b> A year rests on thin evidence when its overall is provisional (a metric is filled "
+            "from the peers) or when more than half of its scored metrics are graded C or D; a verdict resting on "
+            "such a year names it.",
+            "<b>Checked against what happened.</b> The overall as of each year is set against the change of the "
+            f"brand's global share over the next {' and '.join(map(str, ck.HORIZONS))} years, as a rank correlation "
+            "with its number of pairs; published rankings of brands are compared with an overall computed without "
+            "them, so they never enter the score they are checked against.",
+        ]
+        return Html('<ul class="mb-list">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>", "over time")
+
     def anchors_reasons(self) -> Html:
         """Why each anchor set is where it is."""
         parts = []
+        if self.as_of is not None:
+            parts.append(
+                para(
+                    esc(
+                        f"These rules are today's (rubric {self.rubric.version}), also in this book written as of "
+                        f"{self.as_of.label}: their reasons may cite figures published later, but no such figure "
+                        "enters a score here."
+                    ),
+                    "mb-hint",
+                )
+            )
         for m in self.rubric.metrics.values():
             rows = [
                 [

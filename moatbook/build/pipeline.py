@@ -95,7 +95,12 @@ def source_version() -> str:
     return digest_files(files)[:10]
 
 
-def inputs_digest(company: str, chapters_dir: Path = CHAPTERS_DIR) -> str:
+def as_of_root(out_root: Path, as_of: int | None) -> Path:
+    """Where the books as of a past year go (``_build/asof-<year>/``), beside today's."""
+    return Path(out_root) / f"asof-{as_of}" if as_of else Path(out_root)
+
+
+def inputs_digest(company: str, chapters_dir: Path = CHAPTERS_DIR, as_of: int | None = None) -> str:
     """Everything a published book follows from, as one digest: if it matches, the book is up to date."""
     chapters = [
         ROOT / f"{n}.md" if chapters_dir == CHAPTERS_DIR else chapters_dir / f"{Path(n).name}.md"
@@ -111,7 +116,7 @@ def inputs_digest(company: str, chapters_dir: Path = CHAPTERS_DIR) -> str:
         *(f for f in STATIC.rglob("*") if f.is_file()),
         *(f for f in data.rglob("*") if f.is_file()),
     ]
-    extra = f"{company} {chapters_dir} {data} {sys.version_info[:3]} {FORMAT}"
+    extra = f"{company} {chapters_dir} {data} {sys.version_info[:3]} {FORMAT} as-of {as_of}"
     return sha(digest_files(files) + extra)[:24]
 
 
@@ -141,17 +146,21 @@ def build_book(
     scheduler: str | None = None,
     force: bool = False,
     wait: bool = True,
+    as_of: int | None = None,
 ) -> BuildReport:
     """Build ``_build/<company>/``; return a report (``ok`` False on failure, the old book untouched).
 
     Chapters execute in worker processes started the way ``multiprocessing`` starts
     them (a fork server): a script that calls this must guard its top level with
     ``if __name__ == "__main__":``, as for any use of ``multiprocessing``.
+
+    ``as_of`` (a year): build the book as of the end of that year into ``out_root/asof-<year>/``.
     """
     return build_books(
         [company],
         jobs=jobs,
-        out_root=out_root,
+        out_root=as_of_root(out_root, as_of),
+        as_of=as_of,
         log=log,
         chapters_dir=chapters_dir,
         executor=executor,
@@ -173,11 +182,14 @@ def build_books(
     wait: bool = True,
     data=None,
     locked: bool = False,
+    as_of: int | None = None,
 ) -> dict[str, BuildReport]:
     """Build the books of ``companies``, sharing data, scores and workers; a report per company.
 
     ``data`` (optional) is the already validated dataset of every company;
-    ``locked`` says the caller already holds the brands' locks.
+    ``locked`` says the caller already holds the brands' locks. ``as_of`` (a year)
+    scores every book as of the end of that year (``data``, when given, is filtered
+    too); ``out_root`` is used as given.
     """
     out_root = Path(out_root)
     reports = {c: BuildReport(c) for c in companies}
@@ -189,7 +201,7 @@ def build_books(
         except ValueError as exc:
             _fail(reports[company], str(exc), out_root, log)
             continue
-        digest = inputs_digest(company, chapters_dir)
+        digest = inputs_digest(company, chapters_dir, as_of)
         if not force and _published(out_root / company).get("inputs") == digest:
             _up_to_date(reports[company], out_root, start, log)
         else:
@@ -207,7 +219,7 @@ def build_books(
                     _up_to_date(reports[company], out_root, start, log)
                     del todo[company]
             if todo:
-                _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start)
+                _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start, as_of)
     except LockBusy as exc:
         for company in todo:
             _fail(reports[company], str(exc), out_root, log)
@@ -267,7 +279,7 @@ class _Executor:
             self.pool = None
 
 
-def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start):
+def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, data, start, as_of=None):
     from ..book import context
     from ..data import DataError, load
     from .cache import code_version
@@ -285,6 +297,11 @@ def _build_locked(todo, reports, jobs, out_root, log, chapters_dir, ex, force, d
                 full = data if data is not None else load(companies if len(companies) == 1 else None)
             except DataError as exc:
                 raise BuildError(str(exc)) from None
+            if as_of and getattr(full, "as_of", None) is None:
+                from ..data.asof import as_of as data_as_of
+
+                full = data_as_of(full, as_of)
+                progress.log(f"[{', '.join(companies)}] as of {full.as_of.label}: evidence published by then only")
             for company in companies:
                 if company not in full.companies or full.company(company).kind != "brand":
                     kind = "a benchmark" if company in full.companies else "unknown"

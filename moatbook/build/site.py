@@ -50,23 +50,30 @@ def build_site(
     scheduler: str | None = None,
     wait: bool = True,
     brands: list[str] | None = None,
+    as_of: int | None = None,
 ) -> bool:
     """Build every brand's book (sharing data, scores and workers) and the front page; publish ``_build/site``.
 
     The data is loaded and validated once, each company scored once, and only the
     chapters whose inputs changed execute; a brand whose book is up to date is not
     rebuilt. ``brands`` limits the site to some brands (the scaling benchmark).
+    ``as_of`` (a year): every book and the front page as of the end of that year, in
+    ``out_root/asof-<year>/site``.
     """
     from ..data import DataError, load
-    from .pipeline import build_books
+    from .pipeline import as_of_root, build_books
 
     start = time.perf_counter()
-    out_root = Path(out_root)
+    out_root = as_of_root(out_root, as_of)
     try:
         ds = load()
     except DataError as exc:
         log(f"[site] the data does not validate, nothing was built:\n{exc}")
         return False
+    if as_of:
+        from ..data.asof import as_of as data_as_of
+
+        ds = data_as_of(ds, as_of)
     slugs = brands or ds.brands()
     try:
         with BookLocks(out_root / ".locks", [*slugs, "site"], wait=wait, log=log):
@@ -80,6 +87,7 @@ def build_site(
                 force=force,
                 data=ds,
                 locked=True,
+                as_of=as_of,
             )
             results: list[BrandResult] = []
             for slug in slugs:
@@ -121,6 +129,7 @@ def _publish_site(ds, results: list[BrandResult], out_root: Path) -> None:
         shutil.copy2(STATIC / "moatbook.css", stage / "_static" / "moatbook.css")
         shutil.copy2(vega_bundle(out_root / ".cache"), stage / "_static" / "vega-offline.js")
         (stage / "index.html").write_text(front_page(ds, results), encoding="utf-8")
+        (stage / "check.html").write_text(check_page(ds, [r.slug for r in results if r.scores]), encoding="utf-8")
         (stage / ".nojekyll").write_text("")  # GitHub Pages: serve folders starting with '_' as they are
         publish(stage, out_root / "site")
         stage = None
@@ -185,6 +194,40 @@ def missing_section(rubric, results: list[BrandResult]) -> str:
     if not blocks:
         return "<p>Every brand has a sub-score on every metric.</p>"
     return "".join(blocks)
+
+
+def check_page(ds, slugs: list[str]) -> str:
+    """The site's chapter on the check against what happened, computed from the data of every brand."""
+    from ..book.over_time import site_check
+    from ..scoring.check import check
+
+    body = site_check(ds, check(ds, slugs))
+    asof = getattr(ds, "as_of", None)
+    when = f" (as of {esc(asof.label)})" if asof is not None else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Moat Book: a check against what happened</title>
+<link rel="stylesheet" href="_static/moatbook.css">
+<style>
+body {{ font-family: system-ui, "Segoe UI", sans-serif; color: #1d2a33; max-width: 1120px;
+  margin: 2rem auto; padding: 0 1.2rem; line-height: 1.5; }}
+table {{ border-collapse: collapse; font-size: .9rem; }}
+th, td {{ border-bottom: 1px solid #d5dbe0; padding: .3rem .5rem; text-align: left; vertical-align: top; }}
+td.mb-num, th.mb-num {{ text-align: right; }}
+</style>
+</head>
+<body>
+<p><a href="index.html">All brands compared</a></p>
+<h1>A check against what happened{when}</h1>
+<p>A moat is a claim about the future. This page asks whether the books' scores, computed as of past years from
+what had been published by then, went with what followed.</p>
+{body}
+</body>
+</html>
+"""
 
 
 def front_page(ds, results: list[BrandResult]) -> str:
@@ -305,6 +348,11 @@ the chapter.</p>
 the brand's overall is provisional. Metrics scored on thin evidence are named where the curators recorded why
 no better evidence was found.</p>
 {missing}
+
+<h2>Was the book right?</h2>
+<p>What would these books have said in past years, and did what followed bear them out? <a href="check.html">The
+check against what happened</a> sets each brand's score as of each past year against the change of its global share
+that followed, and the ranking against published brand ratings.</p>
 
 <h2>How to read this</h2>
 <p>Bands of the overall score: {bands}. Every score comes with its 90% interval: the range it falls in for

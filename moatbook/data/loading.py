@@ -194,6 +194,7 @@ class Dataset:
     gap_notes: dict[str, dict[str, GapNote]] = field(default_factory=dict)  # slug -> metric -> why it is thin
     files: list[Path] = field(default_factory=list)
     data_dir: Path = field(default_factory=current_data_dir)
+    as_of: object = None  # an :class:`~moatbook.data.asof.AsOf` when the data is as of a past date
 
     def company(self, slug: str) -> Company:
         return self.companies[slug]
@@ -211,6 +212,8 @@ class Dataset:
         for f in sorted(wanted):
             digest.update(f.relative_to(self.data_dir).as_posix().encode())
             digest.update(f.read_bytes())
+        if self.as_of is not None:
+            digest.update(f"as of {self.as_of.iso}".encode())
         return digest.hexdigest()[:10]
 
     def book_version(self, slug: str) -> str:

@@ -176,6 +176,9 @@ class Indicator(BaseModel):
     half_life_years: float | None = Field(default=None, gt=0)
     additive: bool = False
     family: str | None = None
+    # a published rating of brands (a most-admired list, an NPS league table): the check against what
+    # happened compares the book's ranking with it, on scores computed without any such rating
+    published_rating: bool = False
     markets: list[str] | None = None  # only these markets (None: any market in the rubric's list)
     exclude_markets: list[str] = Field(default_factory=list)  # any market but these
     quarters: QuarterRule | None = None  # an annual indicator: four quarters of one tracker make a year

@@ -301,8 +301,14 @@ def score_level(
     sources: dict[str, Source],
     units: Indicator,
     key: tuple = (),
+    as_of: float | None = None,
 ) -> IndicatorResult:
-    """Score a level indicator; ``units`` is the indicator whose rows it reads (itself, or the one named ``from``)."""
+    """Score a level indicator; ``units`` is the indicator whose rows it reads (itself, or the one named ``from``).
+
+    A figure's age is measured from ``as_of`` (decimal years) when given, else from the
+    indicator's newest figure. Within one indicator only the differences of the ages
+    matter, so both give the same points; the ages are what the book shows.
+    """
     res = IndicatorResult(iid, spec.label, spec.kind, spec.weight, "missing", unit=units.unit, series=("rows", *key))
     if not rows:
         return res
@@ -315,7 +321,7 @@ def score_level(
         res.note = "; ".join(sorted({f.excluded for f in figures}))
         return res
     half_life = spec.half_life_years or rubric.combine.half_life_years
-    newest = max(f.time for f in counted)
+    newest = as_of if as_of is not None else max(f.time for f in counted)
     obs = []
     for f in counted:
         age = newest - f.time
@@ -513,6 +519,7 @@ def score_indicator(
     evidence: list[EvidenceRow],
     assessments: list[AssessmentRow],
     sources: dict[str, Source],
+    as_of: float | None = None,
 ) -> IndicatorResult:
     spec = rubric.metrics[metric_id].indicators[iid]
     if spec.kind == "ordinal":
@@ -524,7 +531,7 @@ def score_indicator(
     if spec.kind == "derived":
         return score_derived(iid, spec, rows, rubric, sources, units, key)
     if spec.kind == "level":
-        return score_level(iid, spec, rows, rubric, sources, units, key)
+        return score_level(iid, spec, rows, rubric, sources, units, key, as_of)
     return IndicatorResult(
         iid, spec.label, "context", None, "context", unit=spec.unit, rows=frozenset(r.key for r in rows)
     )
@@ -536,9 +543,12 @@ def score_metric(
     evidence: list[EvidenceRow],
     assessments: list[AssessmentRow],
     sources: dict[str, Source],
+    as_of: float | None = None,
 ) -> MetricResult:
     metric = rubric.metrics[metric_id]
-    results = [score_indicator(rubric, metric_id, iid, evidence, assessments, sources) for iid in metric.indicators]
+    results = [
+        score_indicator(rubric, metric_id, iid, evidence, assessments, sources, as_of) for iid in metric.indicators
+    ]
     scored = [r for r in results if r.scored]
     available = len({k for r in results if r.kind != "context" for k in _available(r)})
     if not scored:
@@ -659,9 +669,13 @@ def score_company(
     assessments: list[AssessmentRow],
     sources: dict[str, Source],
     peers: dict[str, dict[str, float]] | None = None,
+    as_of: float | None = None,
 ) -> Scorecard:
-    """Score one company. ``peers`` maps peer slug -> {metric: sub-score} for filling missing metrics."""
-    metrics = {mid: score_metric(rubric, mid, evidence, assessments, sources) for mid in rubric.metrics}
+    """Score one company. ``peers`` maps peer slug -> {metric: sub-score} for filling missing metrics.
+
+    ``as_of`` (decimal years): the date recency is measured from (see :func:`score_level`).
+    """
+    metrics = {mid: score_metric(rubric, mid, evidence, assessments, sources, as_of) for mid in rubric.metrics}
     agg = rubric.aggregation
     card = Scorecard(company, None, None, None, "not rated", metrics, min_scored=agg.min_scored_metrics)
     n_scored = card.n_scored
@@ -699,7 +713,9 @@ def peer_scores(ds, slug: str) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for s in dict.fromkeys(own + others):
         metrics = {
-            mid: score_metric(ds.rubric, mid, ds.evidence.get(s, []), ds.assessments.get(s, []), ds.sources)
+            mid: score_metric(
+                ds.rubric, mid, ds.evidence.get(s, []), ds.assessments.get(s, []), ds.sources, as_of_time(ds)
+            )
             for mid in ds.rubric.metrics
         }
         out[s] = {mid: m.value for mid, m in metrics.items() if m.value is not None}
@@ -724,4 +740,11 @@ def score_dataset(ds, company: str) -> Scorecard:
         ds.assessments.get(company, []),
         ds.sources,
         peers=peer_scores(ds, company),
+        as_of=as_of_time(ds),
     )
+
+
+def as_of_time(ds) -> float | None:
+    """The date a dataset is as of, in decimal years (None: today's data, ages from the newest figures)."""
+    asof = getattr(ds, "as_of", None)
+    return None if asof is None else asof.time
