@@ -287,6 +287,37 @@ class ScorecardChapter(Book):
     def summary(self) -> Html:
         return self.headline_box()
 
+    def what_if(self):
+        """Sliders for the metric weights and a choice of aggregation; the overall follows live."""
+        from . import whatif
+
+        mdl = whatif.model(self.card, self.rubric, self.name)
+        if not mdl.rated:
+            return Html(
+                '<p class="mb-note">The controls need an overall score, and this brand is not rated: fewer than '
+                f"{self.rubric.aggregation.min_scored_metrics} metrics rest on its own evidence.</p>",
+                "not rated: no controls",
+            )
+        chart = whatif.scorecard_chart(mdl)
+        filled = [m.title for m in mdl.metrics if not m.scored]
+        note = (
+            "Move a slider to change a metric's weight (the weights need not add up to one: the book divides by "
+            f"their sum), or choose another way of combining the sub-scores. No evidence series may carry more "
+            f"than {mdl.cap:.0%} of the overall, so a weight pushed far up is held back as the book's own score "
+            "holds it back. The bars show each metric's part of the weighted mean."
+        )
+        if filled:
+            note += " Filled from the peers, as in the book: " + ", ".join(filled) + "."
+        return whatif.figure(
+            chart,
+            f"What if the weights were different? {self.name}",
+            f"At the book's weights the overall is {self.card.overall:.1f} ({self.card.band}).",
+            f"Interactive chart: the overall score of {self.name} and each metric's share of it, recomputed "
+            "from the weight sliders and the aggregation chosen below it.",
+            note,
+            whatif.controls_of(chart),
+        )
+
     def _key_figures(self, m) -> str:
         """The values the sub-score actually uses, for its three heaviest indicators."""
         bits = []

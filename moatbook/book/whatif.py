@@ -50,6 +50,7 @@ class Judgement:
     level: int
     weight: float  # confidence weight of its best source
     label: str
+    rationale: str = ""  # the judgement's own words (which row of the assessments it is)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def model(card: Scorecard, rubric: Rubric, name: str = "") -> Model:
             if ind.kind == "ordinal":
                 counted = [o for o in ind.observations if o.counts]
                 judgements = tuple(
-                    Judgement(int(o.value), o.weight, f"judgement {k} of {len(counted)}")
+                    Judgement(int(o.value), o.weight, f"judgement {k} of {len(counted)}", o.label)
                     for k, o in enumerate(counted, start=1)
                 )
             inds.append(
@@ -374,10 +375,10 @@ def result_transforms(mdl: Model, passes: int = CAP_PASSES, by: tuple[str, ...] 
     ]
 
 
-def book_rows(mdl: Model, own: str | None = None) -> list[dict]:
+def book_rows(mdl: Model, keep_ind: bool = False) -> list[dict]:
     """The rows the page's dataflow starts from: one per (metric, indicator) piece of the overall.
 
-    ``own`` (a metric chapter): that metric's rows carry their indicator's id so the
+    ``keep_ind`` (a metric chapter): the rows carry their indicator's id so the
     page can recompute their shares and value from its controls.
     """
     size = {p: sum(1 for m in mdl.metrics if m.pillar == p) for p in mdl.pillars}
@@ -393,7 +394,7 @@ def book_rows(mdl: Model, own: str | None = None) -> list[dict]:
             pieces, value = [(f"imputed|{m.id}", 1.0, "")], m.imputed
         for k, (series, share, iid) in enumerate(pieces):
             rows.append({**base, "series": series, "share": share, "value": value, "first": k == 0, "ind": iid})
-    if own is None:
+    if not keep_ind:
         for r in rows:
             del r["ind"]
     return rows
@@ -430,6 +431,9 @@ HEADLINE = (
 )
 
 
+OVERALL_EXACT = "'Overall score ' + format(datum.overall, '.3f') + ' of 100'"
+
+
 def fill_rows(html_text: str, rows: list[dict]) -> str:
     """Put the book's rows into the metric chapters' what-if charts (done when the book is published)."""
     text = json.dumps(rows, separators=(",", ":")).replace("<", "\\u003c").replace("&", "\\u0026")
@@ -462,15 +466,16 @@ def _y(order: list[str]):
     return alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=150, domain=False, ticks=False))
 
 
-def _text_layer(row: str, text_expr: str, filter_expr: str, **extra):
+def _text_layer(row: str, text_expr: str, filter_expr: str, describe: str):
+    """A row of the chart holding one live number; ``describe`` is its exact value for screen readers (and tests)."""
     import altair as alt
 
     return (
         alt.Chart()
         .transform_filter(filter_expr)
-        .transform_calculate(row=json.dumps(row), label=text_expr)
-        .mark_text(align="left", fontSize=15, fontWeight="bold", **extra)
-        .encode(y=_y([]), x=alt.value(2), text="label:N")
+        .transform_calculate(row=json.dumps(row), label=text_expr, exact=describe)
+        .mark_text(align="left", fontSize=15, fontWeight="bold")
+        .encode(y=_y([]), x=alt.value(2), text="label:N", description="exact:N")
     )
 
 
@@ -480,8 +485,12 @@ def _share_layers(order: list[str], value: str, label: str, title: str, domain=N
 
     from .charts import ACCENT
 
-    scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=True)
-    x = alt.X(f"{value}:Q", title=title, scale=scale, axis=alt.Axis(format=".0%" if not domain else "d"))
+    if domain:  # room on the right for the number beside the longest bar
+        scale = alt.Scale(domain=[domain[0], domain[1] * 1.3])
+        axis = alt.Axis(values=list(range(domain[0], domain[1] + 1, 2)), format="d")
+    else:
+        scale, axis = alt.Scale(zero=True), alt.Axis(format=".0%", tickCount=5)
+    x = alt.X(f"{value}:Q", title=title, scale=scale, axis=axis)
     bars = alt.Chart().mark_bar(color=ACCENT, height={"band": 0.6}).encode(y=_y(order), x=x)
     text = alt.Chart().mark_text(align="left", dx=4, fontSize=12).encode(y=_y(order), x=x, text=f"{label}:N")
     return bars, text
@@ -507,10 +516,186 @@ def scorecard_chart(mdl: Model):
     room = alt.Chart().mark_point(opacity=0).encode(y=_y(order), x=alt.X("room:Q"))
     metrics_only = "datum.first"
     layers = [
-        _text_layer(OVERALL_ROW, HEADLINE, f"datum.first && datum.metric == {json.dumps(first)}"),
+        _text_layer(OVERALL_ROW, HEADLINE, f"datum.first && datum.metric == {json.dumps(first)}", OVERALL_EXACT),
         bars.transform_filter(metrics_only),
         text.transform_filter(metrics_only),
         room.transform_filter(metrics_only),
     ]
     chart = alt.LayerChart(data=alt.Data(values=book_rows(mdl)), transform=transforms, layer=layers).add_params(*params)
     return chart.properties(width="container", height=26 * len(order))
+
+
+def _judgement_params(ind: IndicatorModel) -> list:
+    import altair as alt
+
+    out = []
+    for k, j in enumerate(ind.judgements, start=1):
+        label = ind.label if len(ind.judgements) == 1 else f"{ind.label}, {j.label}"
+        levels = [lv for lv, _ in ind.levels] or [0, 1, 2, 3, 4]
+        descr = dict(ind.levels)
+        out.append(
+            alt.param(
+                name=_param_name("lv_", f"{ind.id}_{k}"),
+                value=j.level,
+                bind=alt.binding_select(
+                    options=levels,
+                    labels=[f"{lv}: {descr[lv]}" if lv in descr else str(lv) for lv in levels],
+                    name=f"{label}: level ",
+                ),
+            )
+        )
+    return out
+
+
+def _points_expr(ind: IndicatorModel) -> str:
+    if ind.kind != "ordinal":
+        return _num(ind.points)
+    total = math.fsum(j.weight for j in ind.judgements)
+    terms = [
+        f"{_num(j.weight)} * {_interp_expr(ind.anchors, 'toNumber(' + _param_name('lv_', f'{ind.id}_{k}') + ')')}"
+        for k, j in enumerate(ind.judgements, start=1)
+    ]
+    return f"(({' + '.join(terms)}) / {_num(total)})"
+
+
+def _weight_expr(m: MetricModel, ind: IndicatorModel) -> str:
+    return _param_name("iw_", ind.id) if len(m.indicators) > 1 else "1"
+
+
+def metric_chart(mdl: Model, metric_id: str):
+    """A metric's controls: a level select per judgement, a weight slider per indicator; the sub-score
+    and the overall recomputed live. The rest of the book's rows are filled in when it is published."""
+    import altair as alt
+
+    m = mdl.metric(metric_id)
+    params = [alt.param(name="agg", value="arithmetic")]  # the published overall
+    for ind in m.indicators:
+        params += _judgement_params(ind)
+    if len(m.indicators) > 1:
+        params += [_slider(_param_name("iw_", i.id), i.weight, 1.0, f"{i.label}: weight ") for i in m.indicators]
+    weights = {i.id: _weight_expr(m, i) for i in m.indicators}
+    total = " + ".join(weights.values())
+    points = {i.id: _points_expr(i) for i in m.indicators}
+    sub = f"(({' + '.join(f'{weights[i.id]} * {points[i.id]}' for i in m.indicators)}) / ({total}))"
+    labels = {i.id: i.label for i in m.indicators}
+    order = [OVERALL_ROW, SUBSCORE_ROW, *labels.values()]
+    ind_rows = [{"ind": i.id, "row": i.label, "first": k == 0} for k, i in enumerate(m.indicators)]
+    ind_transforms = [
+        _calc(_pick_expr("datum.ind", points, "NaN"), "pts"),
+        _calc(f"({_pick_expr('datum.ind', weights, '0')}) / ({total})", "part"),
+        _calc("format(datum.pts, '.1f') + ' × ' + format(datum.part, '.0%')", "pts_text"),
+        _calc(sub, "sub"),
+    ]
+    bars, text = _share_layers(order, "pts", "pts_text", "points (0-10)", domain=[0, 10])
+    ind_data = alt.Data(values=ind_rows)
+    sub_text = "isFinite(datum.sub) ? format(datum.sub, '.1f') + ' of 10' : 'give an indicator some weight'"
+    sub_exact = "'Sub-score ' + format(datum.sub, '.3f') + ' of 10'"
+    book = [
+        _calc("datum.nominal", "w0"),
+        _calc(
+            f"datum.metric == {json.dumps(metric_id)} ? ({_pick_expr('datum.ind', weights, '0')}) / ({total}) "
+            ": datum.share",
+            "share",
+        ),
+        _calc(f"datum.metric == {json.dumps(metric_id)} ? {sub} : datum.value", "value"),
+        *cap_transforms(mdl.cap),
+        *result_transforms(mdl),
+    ]
+    overall = _text_layer(
+        OVERALL_ROW,
+        HEADLINE.replace("'no overall at these settings'", "'shown in the published book'"),
+        "datum.first && datum.metric == datum.m0",
+        OVERALL_EXACT,
+    )
+    overall.data = alt.Data(values=[FILL_MARKER])
+    overall.transform = [*book, _calc(json.dumps(mdl.metrics[0].id), "m0"), *overall.transform]
+    layers = [
+        overall,
+        _text_layer(SUBSCORE_ROW, sub_text, "datum.first", sub_exact),
+        bars,
+        text,
+    ]
+    for layer in layers[1:]:
+        layer.data = ind_data
+        layer.transform = [*ind_transforms, *(layer.transform if layer.transform is not alt.Undefined else [])]
+    chart = alt.LayerChart(layer=layers, params=[p.param for p in params])
+    return chart.properties(width="container", height=26 * len(order))
+
+
+def site_chart(models: list[Model]):
+    """The brands ranked by their overall, re-ranked live as the reader moves the metric weights."""
+    import altair as alt
+
+    from .charts import ACCENT
+
+    rated = [m for m in models if m.rated]
+    mdl = rated[0]
+    params = [*metric_weight_params(mdl), _agg_select()]
+    pick = {m.id: _param_name("w_", m.id) for m in mdl.metrics}
+    rows = [{**r, "name": m.name} for m in rated for r in book_rows(m)]
+    first = mdl.metrics[0].id
+    transforms = [
+        _calc(_pick_expr("datum.metric", pick, "0"), "w0"),
+        *cap_transforms(mdl.cap),
+        *result_transforms(mdl),
+        {"filter": f"datum.first && datum.metric == {json.dumps(first)}"},
+        {
+            "window": [{"op": "row_number", "as": "rank"}],
+            "sort": [{"field": "overall", "order": "descending"}, {"field": "name", "order": "ascending"}],
+        },
+        _calc("datum.rank + '. ' + datum.name", "row"),
+        _calc("format(datum.overall, '.1f')", "label"),
+        _calc(
+            "datum.name + ': overall score ' + format(datum.overall, '.3f') + ', ' + datum.band "
+            "+ ', rank ' + datum.rank",
+            "exact",
+        ),
+    ]
+    y = alt.Y(
+        "name:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None, axis=alt.Axis(labelLimit=150)
+    )
+    x = alt.X("overall:Q", title="overall score", scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(tickCount=5))
+    bars = alt.Chart().mark_bar(color=ACCENT, height={"band": 0.6}).encode(y=y, x=x, description="exact:N")
+    text = (
+        alt.Chart()
+        .mark_text(align="right", dx=-4, fontSize=12, fontWeight="bold", color="#ffffff")
+        .encode(y=y, x=x, text="label:N")
+    )
+    chart = alt.LayerChart(
+        data=alt.Data(values=rows), transform=transforms, layer=[bars, text], params=[p.param for p in params]
+    )
+    return chart.properties(width="container", height=30 * len(rated))
+
+
+# --------------------------------------------------------------------------- the figures
+
+
+def figure(chart, title: str, takeaway: str, description: str, note: str = "", controls: dict | None = None):
+    """The controls as a figure of the book: a group (not an image: its inputs must stay reachable) with a
+    title, a takeaway, how to use it, and a button putting every control back to the book's setting."""
+    from .charts import Figure
+    from .render import esc
+
+    class WhatIf(Figure):
+        def _repr_html_(self) -> str:
+            reset = ""
+            if controls:
+                reset = (
+                    '<button type="button" class="mb-whatif-reset" '
+                    f"data-mb-defaults='{esc(json.dumps(controls))}'>Reset to the book's settings</button>"
+                )
+            return (
+                f'<figure class="mb-figure mb-figure-whatif">'
+                f'<figcaption><span class="mb-fig-title">{esc(self.title)}</span> '
+                f'<span class="mb-fig-takeaway">{esc(self.takeaway)}</span></figcaption>'
+                f'<div class="mb-chart mb-whatif" role="group" aria-label="{esc(self.description)}">'
+                f"{self._embed()}</div>{reset}"
+                f'<div class="mb-fig-notes"><p class="mb-fig-note">{esc(self.note)}</p></div></figure>'
+            )
+
+    return WhatIf(chart, title, takeaway, description, note=note, kind="whatif")
+
+
+def controls_of(chart) -> dict:
+    """Each bound control's name and the value the book uses (what the reset button restores)."""
+    return {p["name"]: p["value"] for p in chart.to_dict(validate=False).get("params", []) if "bind" in p}

@@ -131,6 +131,15 @@ def _published(book: Path) -> dict:
 # --------------------------------------------------------------------------- one book, many books
 
 
+def _whatif_rows(ctx, company: str) -> list[dict]:
+    """The book's rows the metric chapters' what-if charts compute the overall from (none when not rated)."""
+    from ..book import whatif
+
+    card = ctx.get("analysis").card
+    mdl = whatif.model(card, ctx.dataset.rubric, ctx.dataset.company(company).name)
+    return whatif.book_rows(mdl, keep_ind=True) if mdl.rated else []
+
+
 def build_book(
     company: str,
     jobs: int = 2,
@@ -436,7 +445,8 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
         notebooks = {job.name: notebook_bytes(job.entry.notebook) for job in plan.jobs}
         src = source_files(notebooks, ds.company(company).name, vega_bundle(out_root / ".cache"))
         fills = {"data_version": plan.ctx.version}
-        html_inputs = digest_tree(src, json.dumps(fills, sort_keys=True))
+        whatif_rows = _whatif_rows(plan.ctx, company)
+        html_inputs = digest_tree(src, json.dumps({**fills, "whatif": whatif_rows}, sort_keys=True))
         book = out_root / company
         published = _published(book)
         info = {
@@ -476,7 +486,9 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
             stage.mkdir(parents=True)
             copy_html(html_dir, stage / "html")
             fill_pages(
-                stage / "html", {**fills, "build_date": info["build_date"], "build_year": info["build_date"][:4]}
+                stage / "html",
+                {**fills, "build_date": info["build_date"], "build_year": info["build_date"][:4]},
+                whatif_rows,
             )
             (stage / "notebooks").mkdir()
             for name, data in notebooks.items():
