@@ -30,7 +30,7 @@ def cards(ds):
 def test_the_unrolled_cap_passes_reproduce_the_engine_for_random_weights(ds, cards):
     rng = np.random.default_rng(9)
     worst = few = 0.0
-    for slug, card in cards.items():
+    for card in cards.values():
         shares, _, _ = engine.composition(card.metrics, ds.rubric)
         for k in range(150):
             w = rng.random((1, len(card.metrics)))

@@ -630,6 +630,41 @@ class Glossary(Book):
         return Html(Methodology.grades_table(self).html + Methodology.bands_table(self).html, "grades and bands")
 
 
+class Teachers(Book):
+    """For teachers: objectives, prerequisites, a lesson plan; the parts that name this book's brand come from here."""
+
+    chapter = "teachers"
+
+    def at_a_glance(self) -> Html:
+        """What the class will look at in this book: the brand, its overall, its strongest and weakest metric."""
+        scored = [m for m in self.card.metrics.values() if m.score is not None]
+        if not scored:
+            return Html(f"<p>{esc(self.name)} has no scored metric yet.</p>", "no scores")
+        top = max(scored, key=lambda m: (m.value, m.id))
+        low = min(scored, key=lambda m: (m.value, m.id))
+        judged = sorted(
+            {m.title for m in scored for i in m.scored_indicators if i.kind == "ordinal"},
+            key=str.lower,
+        )
+        overall = (
+            f"an overall of {self.card.overall:.1f} out of 100 ({esc(self.card.band)})"
+            if self.card.overall is not None
+            else "no overall (too few metrics rest on its own evidence)"
+        )
+        items = [
+            f"This book rates <b>{esc(self.name)}</b>: {overall}, from {len(scored)} scored metrics.",
+            f"Strongest metric: {_metric_link(top.id, top.title)} ({top.score:.1f} of 10); weakest: "
+            f"{_metric_link(low.id, low.title)} ({low.score:.1f} of 10). Both make good starting points.",
+        ]
+        if judged:
+            items.append(
+                "Metrics with a judgement students can re-grade with the page's controls: "
+                + ", ".join(esc(t) for t in judged)
+                + "."
+            )
+        return Html(bullets(items), "the brand at a glance")
+
+
 class WorksCited(Book):
     chapter = "works_cited"
     GLUE_SUMMARY = False  # the sources and where they are cited, not the scores: see context.chapter_inputs

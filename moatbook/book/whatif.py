@@ -400,6 +400,12 @@ def book_rows(mdl: Model, keep_ind: bool = False) -> list[dict]:
     return rows
 
 
+def _config(chart):
+    from .charts import _config as config
+
+    return config(chart)
+
+
 def _param_name(prefix: str, ident: str) -> str:
     return prefix + re.sub(r"\W", "_", ident)
 
@@ -426,9 +432,10 @@ FILL_MARKER = {"mbfill": "whatif"}
 _FILL_RE = re.compile(r'\[\s*\{\s*"mbfill"\s*:\s*"whatif"\s*\}\s*\]')
 OVERALL_ROW = "Overall (0–100)"
 SUBSCORE_ROW = "Sub-score (0–10)"
-HEADLINE = (
-    "isFinite(datum.overall) ? format(datum.overall, '.1f') + ' of 100: ' + datum.band : 'no overall at these settings'"
-)
+BAND_ROW = "Band"
+HEADLINE = "isFinite(datum.overall) ? format(datum.overall, '.1f') + ' of 100' : 'none at these settings'"
+BAND_TEXT = "isFinite(datum.overall) ? datum.band : '–'"
+BAND_EXACT = "'Band ' + datum.band"
 
 
 OVERALL_EXACT = "'Overall score ' + format(datum.overall, '.3f') + ' of 100'"
@@ -474,7 +481,7 @@ def _text_layer(row: str, text_expr: str, filter_expr: str, describe: str):
         alt.Chart()
         .transform_filter(filter_expr)
         .transform_calculate(row=json.dumps(row), label=text_expr, exact=describe)
-        .mark_text(align="left", fontSize=15, fontWeight="bold")
+        .mark_text(align="left", fontSize=14, fontWeight="bold")
         .encode(y=_y([]), x=alt.value(2), text="label:N", description="exact:N")
     )
 
@@ -511,18 +518,19 @@ def scorecard_chart(mdl: Model):
         _calc("format(datum.mshare, '.1%')", "share_text"),
         _calc("datum.mshare * 1.35", "room"),
     ]
-    order = [OVERALL_ROW, *(m.title for m in mdl.metrics)]
+    order = [OVERALL_ROW, BAND_ROW, *(m.title for m in mdl.metrics)]
     bars, text = _share_layers(order, "mshare", "share_text", "share of the weighted mean")
     room = alt.Chart().mark_point(opacity=0).encode(y=_y(order), x=alt.X("room:Q"))
     metrics_only = "datum.first"
     layers = [
         _text_layer(OVERALL_ROW, HEADLINE, f"datum.first && datum.metric == {json.dumps(first)}", OVERALL_EXACT),
+        _text_layer(BAND_ROW, BAND_TEXT, f"datum.first && datum.metric == {json.dumps(first)}", BAND_EXACT),
         bars.transform_filter(metrics_only),
         text.transform_filter(metrics_only),
         room.transform_filter(metrics_only),
     ]
     chart = alt.LayerChart(data=alt.Data(values=book_rows(mdl)), transform=transforms, layer=layers).add_params(*params)
-    return chart.properties(width="container", height=26 * len(order))
+    return _config(chart.properties(width="container", height=26 * len(order)))
 
 
 def _judgement_params(ind: IndicatorModel) -> list:
@@ -578,7 +586,7 @@ def metric_chart(mdl: Model, metric_id: str):
     points = {i.id: _points_expr(i) for i in m.indicators}
     sub = f"(({' + '.join(f'{weights[i.id]} * {points[i.id]}' for i in m.indicators)}) / ({total}))"
     labels = {i.id: i.label for i in m.indicators}
-    order = [OVERALL_ROW, SUBSCORE_ROW, *labels.values()]
+    order = [OVERALL_ROW, BAND_ROW, SUBSCORE_ROW, *labels.values()]
     ind_rows = [{"ind": i.id, "row": i.label, "first": k == 0} for k, i in enumerate(m.indicators)]
     ind_transforms = [
         _calc(_pick_expr("datum.ind", points, "NaN"), "pts"),
@@ -603,23 +611,26 @@ def metric_chart(mdl: Model, metric_id: str):
     ]
     overall = _text_layer(
         OVERALL_ROW,
-        HEADLINE.replace("'no overall at these settings'", "'shown in the published book'"),
+        HEADLINE.replace("'none at these settings'", "'shown in the published book'"),
         "datum.first && datum.metric == datum.m0",
         OVERALL_EXACT,
     )
-    overall.data = alt.Data(values=[FILL_MARKER])
-    overall.transform = [*book, _calc(json.dumps(mdl.metrics[0].id), "m0"), *overall.transform]
+    band_layer = _text_layer(BAND_ROW, BAND_TEXT, "datum.first && datum.metric == datum.m0", BAND_EXACT)
+    for layer in (overall, band_layer):
+        layer.data = alt.Data(values=[FILL_MARKER])
+        layer.transform = [*book, _calc(json.dumps(mdl.metrics[0].id), "m0"), *layer.transform]
     layers = [
         overall,
+        band_layer,
         _text_layer(SUBSCORE_ROW, sub_text, "datum.first", sub_exact),
         bars,
         text,
     ]
-    for layer in layers[1:]:
+    for layer in layers[2:]:
         layer.data = ind_data
         layer.transform = [*ind_transforms, *(layer.transform if layer.transform is not alt.Undefined else [])]
     chart = alt.LayerChart(layer=layers, params=[p.param for p in params])
-    return chart.properties(width="container", height=26 * len(order))
+    return _config(chart.properties(width="container", height=26 * len(order)))
 
 
 def site_chart(models: list[Model]):
@@ -664,7 +675,7 @@ def site_chart(models: list[Model]):
     chart = alt.LayerChart(
         data=alt.Data(values=rows), transform=transforms, layer=[bars, text], params=[p.param for p in params]
     )
-    return chart.properties(width="container", height=30 * len(rated))
+    return _config(chart.properties(width="container", height=30 * len(rated)))
 
 
 # --------------------------------------------------------------------------- the figures
