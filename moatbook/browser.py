@@ -260,7 +260,7 @@ AUDIT_JS = r"""(opts) => {
 
 CONTRAST_SELECTORS = (
     "main a, .bd-sidebar a, .mb-low, .mb-tag, .mb-missing, .mb-hint, .mb-note, .mb-cov, .mb-about, "
-    ".mb-legend li, .mb-fig-notes p, table.mb-table caption, table.mb-table td, table.mb-table th, "
+    ".mb-legend li, .mb-fig-notes p, .mb-table-caption, table.mb-table td, table.mb-table th, "
     "details.mb-details > summary, .mb-score-meta, .mb-score-big span, table.mb-heatmap td, table.mb-heatmap a"
 )
 

@@ -9,6 +9,7 @@ sources.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -124,9 +125,17 @@ def table(
 
     head = "".join(f"<th{cls_of(i)}>{h}</th>" for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(f"<td{cls_of(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows)
-    cap = f"<caption>{caption}</caption>" if caption else ""
+    if not caption:
+        return (
+            f'<div class="mb-table-wrap"><table class="mb-table {cls}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
+    # the caption sits above the scrolling wrapper, so a wide table on a phone never pushes it off screen;
+    # the table names it as its description
+    ident = "mb-cap-" + hashlib.sha1((caption + head + body).encode()).hexdigest()[:10]
     return (
-        f'<div class="mb-table-wrap"><table class="mb-table {cls}">{cap}'
+        f'<p class="mb-table-caption" id="{ident}">{caption}</p>'
+        f'<div class="mb-table-wrap"><table class="mb-table {cls}" aria-describedby="{ident}">'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
