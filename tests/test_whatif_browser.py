@@ -14,8 +14,11 @@ import re
 
 import pytest
 
-from moatbook.book import context, whatif
+from moatbook.book import whatif
 from moatbook.browser import browser, chromium_path, serve
+from moatbook.data import load
+from moatbook.paths import DATA_DIR
+from moatbook.scoring import score_dataset
 
 pytestmark = pytest.mark.browser
 TOLERANCE = 0.05
@@ -30,9 +33,8 @@ def chromium():
 
 
 def _model(slug: str) -> whatif.Model:
-    ds = context.dataset(slug)
-    card = context.company_scorecard(ds, slug)
-    return whatif.model(card, ds.rubric, ds.company(slug).name)
+    ds = load([slug], data_dir=DATA_DIR)  # the project's data, whatever another test module points at
+    return whatif.model(score_dataset(ds, slug), ds.rubric, ds.company(slug).name)
 
 
 def _open(chromium, base: str, page_name: str, width: int = 1280):

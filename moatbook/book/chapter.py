@@ -1049,6 +1049,17 @@ class MetricChapter(Book):
             "points and the overall score, recomputed from the controls below it.",
             note.strip(),
             whatif.controls_of(chart),
+            legend=[(charts.swatch("bar", charts.ACCENT), "an indicator's points, 0-10")],
+            headers=["Indicator", "Weight in the rubric", "Points", "Judgement levels"],
+            rows=[
+                [
+                    esc(i.label),
+                    f"{i.weight:.0%}",
+                    fmt_number(whatif.indicator_points(i), 2),
+                    ", ".join(str(j.level) for j in i.judgements) or "–",
+                ]
+                for i in m.indicators
+            ],
         )
 
     def try_it(self) -> Html:

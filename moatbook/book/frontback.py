@@ -316,6 +316,12 @@ class ScorecardChapter(Book):
             "from the weight sliders and the aggregation chosen below it.",
             note,
             whatif.controls_of(chart),
+            legend=[(charts.swatch("bar", charts.ACCENT), "a metric's share of the weighted mean")],
+            headers=["Metric", "Weight in the rubric", "Weight after the cap", "Sub-score used"],
+            rows=[
+                [esc(m.title), f"{m.weight:.1%}", f"{self.card.weights[m.id]:.1%}", fmt_number(m.value or m.imputed, 2)]
+                for m in mdl.metrics
+            ],
         )
 
     def _key_figures(self, m) -> str:

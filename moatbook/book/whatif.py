@@ -681,11 +681,22 @@ def site_chart(models: list[Model]):
 # --------------------------------------------------------------------------- the figures
 
 
-def figure(chart, title: str, takeaway: str, description: str, note: str = "", controls: dict | None = None):
+def figure(
+    chart,
+    title: str,
+    takeaway: str,
+    description: str,
+    note: str = "",
+    controls: dict | None = None,
+    legend: list[tuple[str, str]] | None = None,
+    headers: list[str] | None = None,
+    rows: list[list[str]] | None = None,
+):
     """The controls as a figure of the book: a group (not an image: its inputs must stay reachable) with a
-    title, a takeaway, how to use it, and a button putting every control back to the book's setting."""
+    title, a takeaway, how to use it, a legend, a source line, the book's settings as a table, and a button
+    putting every control back to the book's setting."""
     from .charts import Figure
-    from .render import esc
+    from .render import esc, plural
 
     class WhatIf(Figure):
         def _repr_html_(self) -> str:
@@ -695,16 +706,38 @@ def figure(chart, title: str, takeaway: str, description: str, note: str = "", c
                     '<button type="button" class="mb-whatif-reset" '
                     f"data-mb-defaults='{esc(json.dumps(controls))}'>Reset to the book's settings</button>"
                 )
+            items = "".join(f'<li><span class="mb-key" aria-hidden="true">{sw}</span>{t}</li>' for sw, t in self.legend)
+            data = ""
+            if self.rows:
+                data = (
+                    '<details class="mb-details mb-fig-data"><summary>The book\'s settings as a table '
+                    f"({plural(len(self.rows), 'row')})</summary>{self._table()}</details>"
+                )
             return (
                 f'<figure class="mb-figure mb-figure-whatif">'
                 f'<figcaption><span class="mb-fig-title">{esc(self.title)}</span> '
                 f'<span class="mb-fig-takeaway">{esc(self.takeaway)}</span></figcaption>'
                 f'<div class="mb-chart mb-whatif" role="group" aria-label="{esc(self.description)}">'
                 f"{self._embed()}</div>{reset}"
-                f'<div class="mb-fig-notes"><p class="mb-fig-note">{esc(self.note)}</p></div></figure>'
+                f'<div class="mb-fig-notes"><ul class="mb-legend" aria-label="Legend">{items}</ul>'
+                f'<p class="mb-fig-note">{esc(self.note)}</p><p class="mb-fig-source">{self.sources_html}</p></div>'
+                f"{data}</figure>"
             )
 
-    return WhatIf(chart, title, takeaway, description, note=note, kind="whatif")
+    return WhatIf(
+        chart,
+        title,
+        takeaway,
+        description,
+        sources_html="Computed in your browser by the rubric's rules from this book's scores; nothing is sent "
+        "anywhere and nothing is saved.",
+        note=note,
+        legend=legend or [],
+        headers=headers or [],
+        rows=rows or [],
+        numeric=set(range(1, len(headers or []))),
+        kind="whatif",
+    )
 
 
 def controls_of(chart) -> dict:
