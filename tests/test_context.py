@@ -174,6 +174,7 @@ def test_chapters_show_nothing_outside_what_they_declare(fresh_context, tmp_path
     (tmp_path / "notebooks").mkdir()
     cases = [(metric, perturb_outside(ds, "xiaomi", metric)) for metric in ds.rubric.metrics]
     cases += [("methodology", perturb_values(ds, sources_too=True)), ("works_cited", perturb_values(ds, False))]
+    cases += [("crosswalk", perturb_values(ds, sources_too=True))]
     assert set(context.CHAPTER_READS) <= {name for name, _ in cases}
     for metric, changed in cases:
         source = parameterize(read_source(ROOT / "chapters" / f"{metric}.md"), {"company": "xiaomi"})

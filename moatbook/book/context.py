@@ -449,10 +449,20 @@ def _sources_inputs(ctx: BookContext) -> dict:
     }
 
 
+def _crosswalk_inputs(ctx: BookContext) -> dict:
+    """The crosswalk: the rubric's metrics and the crosswalk file (``data/crosswalk.yaml``), no scores."""
+    from ..data.crosswalk import crosswalk_path, load_crosswalk
+
+    ds = ctx.dataset
+    mapping = load_crosswalk(ds.rubric, crosswalk_path(ds.data_dir))
+    return {"kind": "crosswalk", **_company_names(ctx), "rubric": fingerprint(ds.rubric), "crosswalk": mapping}
+
+
 #: chapters (by file name) that read less than the whole book, and what they read
 CHAPTER_READS: dict[str, Callable[[BookContext], dict]] = {
     "methodology": _rules_inputs,
     "works_cited": _sources_inputs,
+    "crosswalk": _crosswalk_inputs,
 }
 
 
@@ -461,7 +471,7 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
 
     Its fingerprint goes into the chapter's cache key. A metric chapter (named
     after a rubric metric) sees its own metric only; the methodology sees the
-    rubric, the works cited the sources (:data:`CHAPTER_READS`); any other chapter
+    rubric, the works cited the sources, the crosswalk its mapping file (:data:`CHAPTER_READS`); any other chapter
     sees the whole book: every data file it reads and every per-book result.
     """
     from .. import project
