@@ -220,6 +220,13 @@ class Book:
             links.append(_download(downloads.evidence_path(self.slug), "all evidence (CSV)"))
         links.append(_download(downloads.scores_path(self.slug), "scores (JSON)"))
         inner += f'<span class="mb-about-item mb-downloads"><b>Download</b> {" · ".join(links)}</span>'
+        launch = project.launch_links(self.chapter) if self.chapter else {}
+        if launch:  # online services: left out when the repository is not known
+            names = {"binder": "Binder", "colab": "Colab"}
+            runs = " · ".join(
+                f'<a class="mb-launch" href="{esc(url)}" rel="noopener">{names[k]}</a>' for k, url in launch.items()
+            )
+            inner += f'<span class="mb-about-item mb-launch-links"><b>Run online</b> {runs}</span>'
         inner += '<span class="mb-about-item mb-site-link"><a href="../../index.html">All brands compared</a></span>'
         return Html(f'<div class="mb-about">{inner}</div>', f"{self.name} · rubric {self.rubric.version}")
 

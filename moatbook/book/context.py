@@ -478,7 +478,11 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
 
     ds, company = ctx.dataset, ctx.company
     # what the project says about itself (cite box, repository links) shows on any page
-    about = {"citation": project.citation(), "repository": project.repository_url()}
+    about = {
+        "citation": project.citation(),
+        "repository": project.repository_url(),
+        "launch": project.launch_links(chapter),  # the about box's Binder and Colab links
+    }
     results = {}
     for name in sorted(REGISTRY):
         reg = REGISTRY[name]
