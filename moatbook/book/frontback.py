@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import charts, ranking
+from . import charts, downloads, ranking
 from .chapter import Book, _glue
 from .render import (
     ORIGINAL_REPORT_ANCHOR,
@@ -669,6 +669,19 @@ class Teachers(Book):
                 + "."
             )
         return Html(bullets(items), "the brand at a glance")
+
+    def worksheet(self) -> Html:
+        """Links to this brand's printable worksheet: the PDF the build prints, and the page it prints from."""
+        pdf = downloads.worksheet_path(self.slug)
+        page = downloads.worksheet_path(self.slug, "html")
+        html = (
+            '<p class="mb-worksheet"><b>Grade it yourself worksheet</b> for '
+            f"{esc(self.name)}: "
+            f'<a class="mb-download" href="../{esc(pdf)}" download>one printable page (PDF)</a> · '
+            f'<a href="../{esc(page)}">the same page to print from the browser</a>. It lists the eleven metrics, '
+            "the scale to grade them on in words, and blank boxes for a grade, a reason and the book's sub-score.</p>"
+        )
+        return Html(html, "worksheet")
 
 
 class WorksCited(Book):

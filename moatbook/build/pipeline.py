@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..book.worksheet import worksheet_html
 from ..paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug, data_dir
 from .cache import FORMAT, ChapterCache, Entry, atomic_write, digest_files, load_timings, save_timings, sha
 from .downloads import publish_downloads
@@ -48,6 +49,7 @@ from .html import (
 from .html import write_book_config as write_book_config  # noqa: F401  (the benchmark's baseline uses it)
 from .locks import BookLocks, LockBusy
 from .progress import Progress
+from .worksheet import pdf_available, publish_worksheet
 
 
 class BuildError(Exception):
@@ -446,7 +448,9 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
         src = source_files(notebooks, ds.company(company).name, vega_bundle(out_root / ".cache"))
         fills = {"data_version": plan.ctx.version}
         whatif_rows = _whatif_rows(plan.ctx, company)
-        html_inputs = digest_tree(src, json.dumps({**fills, "whatif": whatif_rows}, sort_keys=True))
+        # the worksheet's page and whether this machine can print it: a browser installed since publishes its PDF
+        sheet = {"page": worksheet_html(ds.rubric, ds.company(company).name), "pdf": pdf_available()}
+        html_inputs = digest_tree(src, json.dumps({**fills, "whatif": whatif_rows, "worksheet": sheet}, sort_keys=True))
         book = out_root / company
         published = _published(book)
         info = {
@@ -497,6 +501,7 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
                 (stage / rel).parent.mkdir(parents=True, exist_ok=True)
                 (stage / rel).write_text(text, encoding="utf-8")
             publish_downloads(stage, ds, company)
+            publish_worksheet(stage / "html", ds, company, log)
             (stage / "execute.log").write_text(
                 "".join(
                     f"{j.name}: {'cached' if j.cached else 'executed'} in {j.seconds:.2f} s"
