@@ -496,7 +496,9 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
 
     shown = [company, *peer_brands(ds, company)]
     reads = metric_reads(ds, chapter)
+    # the benchmarks' rows of the metric too: an exercise compares the brand with the market's figure
     rows = {s: [r for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads] for s in shown}
+    rows.update({b: [r for r in ds.evidence.get(b, []) if (r.metric, r.indicator) in reads] for b in benchmarks(ds)})
     judgements = {s: [a for a in ds.assessments.get(s, []) if a.metric == chapter] for s in shown}
     cited = {r.source_id for rs in rows.values() for r in rs} | {
         sid for js in judgements.values() for a in js for sid in a.source_ids
