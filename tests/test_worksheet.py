@@ -95,3 +95,26 @@ def test_the_page_count_sees_a_second_page(tmp_path):
     with browser.browser() as ctx:
         browser.print_pdf(ctx, page, tmp_path / "two.pdf")
     assert pdf_pages((tmp_path / "two.pdf").read_bytes()) == 2
+
+
+@pytest.mark.skipif(not publisher.pdf_available(), reason="needs Chromium and Playwright")
+def test_an_unchanged_worksheet_is_copied_from_the_cache(ds, tmp_path, monkeypatch):
+    from moatbook import browser
+
+    cache = tmp_path / "cache"
+    publisher.publish_worksheet(tmp_path / "a", ds, "xiaomi", cache=cache)
+    first = (tmp_path / "a" / downloads.worksheet_path("xiaomi")).read_bytes()
+
+    def no_browser(*args, **kwargs):
+        raise AssertionError("the browser was started for an unchanged worksheet")
+
+    monkeypatch.setattr(browser, "browser", no_browser)
+    publisher.publish_worksheet(tmp_path / "b", ds, "xiaomi", cache=cache)
+    assert (tmp_path / "b" / downloads.worksheet_path("xiaomi")).read_bytes() == first
+    # another brand's page differs, so it is printed (here: refused by the stub, a warning, no PDF)
+    from moatbook.book.context import peer_brands
+
+    peer = peer_brands(ds, "xiaomi")[0]
+    messages = []
+    publisher.publish_worksheet(tmp_path / "c", ds, peer, messages.append, cache=cache)
+    assert not (tmp_path / "c" / downloads.worksheet_path(peer)).exists() and "failed" in messages[0]

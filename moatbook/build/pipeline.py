@@ -501,7 +501,7 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
                 (stage / rel).parent.mkdir(parents=True, exist_ok=True)
                 (stage / rel).write_text(text, encoding="utf-8")
             publish_downloads(stage, ds, company)
-            publish_worksheet(stage / "html", ds, company, log)
+            publish_worksheet(stage / "html", ds, company, log, cache=out_root / ".cache" / "worksheets")
             (stage / "execute.log").write_text(
                 "".join(
                     f"{j.name}: {'cached' if j.cached else 'executed'} in {j.seconds:.2f} s"
