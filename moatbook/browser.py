@@ -322,3 +322,15 @@ def survey(ctx, base: str, pages: list[str], width: int = 1280, dark: bool = Fal
     finally:
         page.close()
     return out
+
+
+# Cells of more than 60 characters narrower than 180 px: at a phone's width, long text squeezed into a narrow
+# column (rows many lines tall) instead of the table scrolling in its box. Argument: the root selector.
+SQUEEZED = """(root) => { const out = [];
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  for (const td of document.querySelectorAll(root + ' table.mb-table td')) {
+    const w = td.getBoundingClientRect().width;
+    const text = td.innerText.trim();
+    if (w > 0 && text.length > 60 && w < 180) out.push(Math.round(w) + ' px: ' + text.slice(0, 50));
+  }
+  return out; }"""

@@ -28,7 +28,7 @@ def fixture_data(target: Path, third_brand: bool = False) -> Path:
             )
         with (target / "companies.csv").open("a", encoding="utf-8", newline="") as fh:
             csv.writer(fh, lineterminator="\n").writerow(
-                ["initech", "Initech", "brand", "globex", "China", "A third fictional phone maker used by the tests."]
+                ["initech", "Initech", "brand", "globex", "Europe", "A third fictional phone maker used by the tests."]
             )
     return target
 

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from moatbook.browser import browser, check_pages, chromium_path, open_page, serve, survey
+from moatbook.browser import SQUEEZED, browser, check_pages, chromium_path, open_page, serve, survey
 from moatbook.build import toc_chapters
 from moatbook.paths import BUILD_DIR
 
@@ -171,5 +171,22 @@ def test_no_text_is_cut_off_on_a_phone(xiaomi_book, chromium):
                 clipped = page.evaluate(CLIPPED_TEXT, TEXT_BOXES)
                 assert not clipped, f"{name}: {clipped[:3]}"
                 assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize("book", ["xiaomi_book", "transsion_book"])
+def test_long_text_is_not_squeezed_into_a_narrow_column_on_a_phone(book, request, chromium):
+    """At 390 px a table scrolls in its box rather than squeeze a cell of long text to a few words a line (rows
+    many lines tall)."""
+    root = request.getfixturevalue(book)
+    with serve(root / "html") as base:
+        page = chromium.new_page()
+        page.set_viewport_size({"width": 390, "height": 900})
+        try:
+            for name in toc_chapters():
+                page.goto(f"{base}/{name}.html", wait_until="load")
+                squeezed = page.evaluate(SQUEEZED, "main")
+                assert not squeezed, f"{name}: {squeezed[:3]}"
         finally:
             page.close()

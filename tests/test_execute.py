@@ -87,3 +87,13 @@ def test_parameters_are_injected_after_the_parameters_cell_and_hidden(tmp_path):
     assert injected["source"] == '# Parameters\ncompany = "acme"\noutput_dir = ".."\n'
     again = parameterize(nb, {"company": "globex"})  # re-parameterising replaces, never stacks
     assert sum("injected-parameters" in c["metadata"]["tags"] for c in again["cells"]) == 1
+
+
+def test_a_second_runner_in_the_same_process_works(runner, tmp_path):
+    """IPython keeps one shell per process; a new runner (a second build, another test) must still run."""
+    second = NotebookRunner()
+    out = second.run(
+        notebook("from IPython.display import HTML, display\ndisplay(HTML('<i>again</i>'))"), str(tmp_path)
+    )
+    assert out.error is None
+    assert out.notebook["cells"][0]["outputs"][0]["data"]["text/html"] == "<i>again</i>"

@@ -86,14 +86,16 @@ def test_site_is_self_contained_with_relative_links(site):
 
 @pytest.mark.browser
 def test_front_page_keeps_contrast_and_each_book_links_back_to_it(site):
-    from moatbook.browser import audit, browser, open_page, serve
+    from moatbook.browser import SQUEEZED, audit, browser, open_page, serve
 
     with serve(site) as base, browser() as ctx:
         for width in (1280, 390):
             page = open_page(ctx, f"{base}/index.html", width=width, wait_ms=300)
             page.wait_for_selector("#overall-chart svg", timeout=8000)
             found = audit(page, main="body")
+            squeezed = page.evaluate(SQUEEZED, "body")
             page.close()
+            assert not squeezed, f"long text squeezed into a narrow column at {width} px: {squeezed[:3]}"
             assert not found["contrast"], found["contrast"][:10]
             [chart] = found["charts"]
             assert chart["width"] <= chart["container"] + 1, f"the overall chart is clipped at {width} px"

@@ -35,6 +35,7 @@ from .render import (
     box,
     bullets,
     esc,
+    evidence_count,
     fmt_interval,
     fmt_number,
     fmt_score,
@@ -351,7 +352,7 @@ class MetricChapter(Book):
         else:
             sentence = (
                 f"On the evidence below, {self.name} scores {score_phrase(r.score, r.low, r.high, r.coverage)} "
-                f"out of 10 on this metric, resting on {r.n_evidence} independent figures and judgements."
+                f"out of 10 on this metric, resting on {evidence_count(r.n_evidence)}."
             )
         _glue("score_sentence", sentence)
 
@@ -781,7 +782,7 @@ class MetricChapter(Book):
             f'<div class="mb-score-big">{r.score:.1f}<span> / 10</span></div>'
             f'<div class="mb-score-rating">{esc(rating.name)}</div>'
             f'<div class="mb-score-meta">90% interval {fmt_interval(r.low, r.high)} · coverage {esc(r.coverage)} '
-            f"({esc(grade.meaning)}) · {r.n_evidence} independent figures and judgements · "
+            f"({esc(grade.meaning)}) · {evidence_count(r.n_evidence)} · "
             f"{r.hard_share:.0%} of the weight on figures rather than judgements · "
             f"{self.card.weights.get(self.metric_id, r.weight):.1%} of the overall</div>{ref_html}"
         )

@@ -12,6 +12,7 @@ from .render import (
     Html,
     bullets,
     esc,
+    evidence_count,
     fmt_interval,
     fmt_number,
     fmt_score,
@@ -372,8 +373,7 @@ class ScorecardChapter(Book):
             best = max(scored, key=lambda i: (i.points, i.id))
             worst = min(scored, key=lambda i: (i.points, i.id))
             just = (
-                f"Rests on {m.n_evidence} independent figures and judgements. "
-                f"Highest-scoring indicator: {best.label} ({best.points:.1f})"
+                f"Rests on {evidence_count(m.n_evidence)}. Highest-scoring indicator: {best.label} ({best.points:.1f})"
             )
             if worst is not best:
                 just += f"; lowest-scoring: {worst.label} ({worst.points:.1f})"
@@ -405,11 +405,12 @@ class ScorecardChapter(Book):
         )
         return Html(
             table(
-                ["Metric", "Rating", "Sub-score (out of 10)", "90% interval", "Coverage", "Weight", "Justification"],
+                ["Metric", "Rating", "Sub-score", "90% interval", "Coverage", "Weight", "Justification"],
                 rows,
                 cls="mb-scorecard",
                 numeric={2, 3, 5},
-                caption="The 90% interval is the range the score falls in for nine draws out of ten when the "
+                caption="Sub-scores are out of 10, the overall out of 100. The 90% interval is the range the score "
+                "falls in for nine draws out of ten when the "
                 "evidence, the judgements and the weights are varied (see the robustness chapter). Weight: the "
                 "metric's share of the overall.",
             ),

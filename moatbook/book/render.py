@@ -97,6 +97,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
+def evidence_count(n: int) -> str:
+    """``3 independent figures and judgements``, ``1 independent figure or judgement``."""
+    return plural(n, "independent figure or judgement", "independent figures and judgements")
+
+
 ORIGINAL_REPORT_ANCHOR = "original-report"
 
 
@@ -113,15 +118,25 @@ def source_link(source_id: str, label: str) -> str:
     return f'<a class="mb-cite" href="works_cited.html#src-{esc(source_id)}">{esc(label)}</a>'
 
 
+_TAGS = re.compile(r"<[^>]+>")
+LONG_TEXT = 60  # characters: a cell longer than this marks its column as one of long text
+
+
 def table(
     headers: list[str], rows: list[list[str]], cls: str = "", caption: str = "", numeric: set[int] | None = None
 ) -> str:
     """A table from already-escaped cell HTML. ``numeric`` are right-aligned column indexes."""
     numeric = numeric or set()
-    num = ' class="mb-num"'
+    # a column holding long text keeps a readable width (on a phone the table scrolls in its box instead of
+    # squeezing such a column into a few words a line)
+    long = {
+        i
+        for i in range(len(headers))
+        if i not in numeric and any(len(_TAGS.sub("", row[i])) > LONG_TEXT for row in rows if i < len(row))
+    }
 
     def cls_of(i: int) -> str:
-        return num if i in numeric else ""
+        return ' class="mb-num"' if i in numeric else ' class="mb-long"' if i in long else ""
 
     head = "".join(f"<th{cls_of(i)}>{h}</th>" for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(f"<td{cls_of(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows)

@@ -242,6 +242,10 @@ def _make_shell(recorder: _Recorder):
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "linux"  # tracebacks coloured like a kernel's
+    # IPython keeps one shell per process: a runner made earlier in this process (a test, a second build) steps
+    # aside, or IPython refuses the new shell as an incompatible sibling of the old one
+    if InteractiveShell.initialized():
+        InteractiveShell.clear_instance()
     return BuildShell.instance(config=config)
 
 

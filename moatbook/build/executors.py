@@ -196,6 +196,11 @@ def _dask_run(task: ChapterTask, blob: bytes) -> ChapterResult:
     return result
 
 
+def _context_blob(blob: bytes) -> bytes:
+    """A book's context as the result of a task (see :meth:`DaskExecutor.run`)."""
+    return blob
+
+
 class DaskExecutor:
     """Chapters on a Dask cluster: ``scheduler`` (e.g. ``tcp://host:8786``) or a local one with ``jobs`` workers."""
 
@@ -246,7 +251,12 @@ class DaskExecutor:
         futures = []
         for t in tasks:
             if t.context not in self._scattered:
-                self._scattered[t.context] = self.client.scatter(self.blobs[t.context], hash=False)
+                # a task that returns the context, not scattered data: if the worker holding it is lost, the
+                # scheduler computes it again from the task (scattered data would be gone for good, and every
+                # chapter waiting for it cancelled)
+                self._scattered[t.context] = self.client.submit(
+                    _context_blob, self.blobs[t.context], key=f"context-{t.context[:16]}", pure=False
+                )
             futures.append(
                 self.client.submit(_dask_run, t, self._scattered[t.context], key=f"chapter-{t.id}", pure=False)
             )

@@ -226,6 +226,7 @@ class SphinxRun:
             problems = [ln.replace(src, "") for ln in lines if "WARNING" in ln or "ERROR" in ln]
             detail = "\n    ".join(problems[:20]) or "\n    ".join(lines[-15:])
             raise HtmlError(f"jupyter-book reported problems (warnings count as errors):\n    {detail}")
+        _sync_static(self.work / "src" / "_static", html / "_static")
         (self.work / ".dirty").unlink()
         return html
 
@@ -250,6 +251,28 @@ class SphinxRun:
 def run_sphinx(work: Path) -> Path:
     """Incremental jupyter-book build of ``work/src`` now; the HTML folder."""
     return SphinxRun(work).finish()
+
+
+def _sync_static(src: Path, out: Path) -> None:
+    """Copy the book's own static files that changed into the built HTML.
+
+    Sphinx 7.4 does not overwrite a static file already in the output folder, so an
+    incremental build would keep serving the old stylesheet or script.
+    """
+    for f in src.rglob("*"):
+        if not f.is_file():
+            continue
+        target = out / f.relative_to(src)
+        data = f.read_bytes()
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)  # a new file: never write through a link into a published copy
+        target.write_bytes(data)
+        target.chmod(0o644)
 
 
 def prepare_work(work: Path, files: dict[str, bytes], keep: str | None = None) -> list[str]:
