@@ -143,6 +143,18 @@ def check_pages(ctx, urls: list[str], wait_ms: int = 4000) -> list[PageCheck]:
     return results
 
 
+def print_pdf(ctx, html: Path, pdf: Path) -> None:
+    """Print the local page ``html`` to ``pdf`` as Chromium prints it (its CSS ``@page`` size and margins)."""
+    page = ctx.new_page()
+    _offline(page, [])
+    try:
+        page.goto(Path(html).resolve().as_uri(), wait_until="load")
+        page.emulate_media(media="print")
+        page.pdf(path=str(pdf), print_background=True, prefer_css_page_size=True)
+    finally:
+        page.close()
+
+
 def open_page(ctx, url: str, width: int = 1280, dark: bool = False, print_media: bool = False, wait_ms: int = 1500):
     """Open ``url`` offline at ``width`` px, in the light or dark scheme, on screen or as printed."""
     page = ctx.new_page()

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 from functools import lru_cache
+from urllib.parse import quote
 
 import yaml
 
@@ -64,3 +65,43 @@ def authors_text(cff: dict) -> str:
         else:
             names.append(" ".join(x for x in (a.get("given-names"), a.get("family-names")) if x))
     return ", ".join(names)
+
+
+BINDER = "https://mybinder.org"
+COLAB = "https://colab.research.google.com"
+
+
+@lru_cache(maxsize=1)
+def repository_branch() -> str:
+    """The branch readers' launch links open (``repository.branch`` in ``_config.yml``, default ``main``)."""
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}
+    return str((config.get("repository") or {}).get("branch") or "main").strip() or "main"
+
+
+def launch_links(chapter: str, url: str | None = None, branch: str | None = None, root=ROOT) -> dict[str, str]:
+    """Links that open chapter ``chapter``'s source on Binder and Colab; ``{}`` when no repository is known.
+
+    Binder opens ``chapters/<chapter>.md`` in JupyterLab, where Jupytext (a pinned
+    requirement; ``postBuild`` makes it the viewer of Markdown files) opens it as a
+    notebook; GitHub and GitLab have Binder's short forms, any other host its ``git``
+    form. Colab opens notebooks (``.ipynb``) from GitHub only, so its link is given
+    when the repository is on GitHub and holds ``chapters/<chapter>.ipynb`` (a
+    Jupytext-paired copy of the chapter); a Markdown chapter alone has none.
+    """
+    url = repository_url() if url is None else url
+    branch = branch or repository_branch()
+    if not url:
+        return {}
+    m = re.match(r"^https?://(github\.com|gitlab\.com)/([^/\s]+)/([^/\s]+?)/?$", url)
+    source = f"chapters/{chapter}.md"
+    if m and m.group(1) == "github.com":
+        base = f"{BINDER}/v2/gh/{m.group(2)}/{m.group(3)}/{quote(branch, safe='')}"
+    elif m:
+        base = f"{BINDER}/v2/gl/{m.group(2)}%2F{m.group(3)}/{quote(branch, safe='')}"
+    else:
+        base = f"{BINDER}/v2/git/{quote(url, safe='')}/{quote(branch, safe='')}"
+    links = {"binder": f"{base}?urlpath={quote('lab/tree/' + source, safe='/')}"}
+    notebook = f"chapters/{chapter}.ipynb"
+    if m and m.group(1) == "github.com" and (root / notebook).exists():
+        links["colab"] = f"{COLAB}/github/{m.group(2)}/{m.group(3)}/blob/{quote(branch)}/{notebook}"
+    return links

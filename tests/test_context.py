@@ -26,12 +26,13 @@ def fresh_context():
 def perturb_outside(ds, company: str, metric: str):
     """A copy of ``ds`` with everything a chapter of ``metric`` must not depend on changed."""
     reads = context.metric_reads(ds, metric)
-    shown = {company, *context.peer_brands(ds, company), *context.benchmarks(ds)}  # market-wide rows show too
+    shown = {company, *context.peer_brands(ds, company)}
+    benchmarks = set(context.benchmarks(ds))
     evidence = {}
     for slug, rows in ds.evidence.items():
         evidence[slug] = [
             r
-            if slug in shown and (r.metric, r.indicator) in reads
+            if slug in shown | benchmarks and (r.metric, r.indicator) in reads
             else r.model_copy(update={"value": r.value * 1.37 + 1, "note": "changed", "measure": "changed"})
             for r in rows
         ]
@@ -39,7 +40,9 @@ def perturb_outside(ds, company: str, metric: str):
         slug: [a if a.metric == metric and slug in shown else a.model_copy(update={"rationale": "changed"}) for a in js]
         for slug, js in ds.assessments.items()
     }
-    cited = {r.source_id for s in shown for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads}
+    cited = {
+        r.source_id for s in shown | benchmarks for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads
+    }
     cited |= {sid for s in shown for a in ds.assessments.get(s, []) if a.metric == metric for sid in a.source_ids}
     sources = {
         sid: s if sid in cited else s.model_copy(update={"via": "changed", "url": "https://example.org/changed"})
@@ -174,6 +177,7 @@ def test_chapters_show_nothing_outside_what_they_declare(fresh_context, tmp_path
     (tmp_path / "notebooks").mkdir()
     cases = [(metric, perturb_outside(ds, "xiaomi", metric)) for metric in ds.rubric.metrics]
     cases += [("methodology", perturb_values(ds, sources_too=True)), ("works_cited", perturb_values(ds, False))]
+    cases += [("crosswalk", perturb_values(ds, sources_too=True))]
     assert set(context.CHAPTER_READS) <= {name for name, _ in cases}
     for metric, changed in cases:
         source = parameterize(read_source(ROOT / "chapters" / f"{metric}.md"), {"company": "xiaomi"})

@@ -10,8 +10,7 @@ import time
 
 import pytest
 
-from moatbook.build import build_book
-from moatbook.build.pipeline import toc_chapters
+from moatbook.build import build_book, toc_chapters
 from moatbook.build.site import build_site
 from moatbook.paths import CHAPTERS_DIR
 from tests.buildkit import fixture_data

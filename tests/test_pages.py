@@ -87,6 +87,19 @@ def test_downloads_are_the_executed_chapters_the_scores_and_the_evidence(any_boo
         assert (root / "downloads" / f"{slug}-{metric}-evidence.csv").read_text().startswith("company,metric,")
 
 
+def test_the_worksheet_is_one_printed_page_linked_from_the_teachers_page(any_book):
+    from moatbook.build.worksheet import pdf_available
+    from tests.test_worksheet import pdf_pages
+
+    slug = any_book.name
+    links = {a["href"] for a in page(any_book, "teachers").select("main a[href]")}
+    assert f"../downloads/{slug}-worksheet.pdf" in links and f"../downloads/{slug}-worksheet.html" in links
+    assert (any_book / "html" / "downloads" / f"{slug}-worksheet.html").is_file()
+    pdf = any_book / "html" / "downloads" / f"{slug}-worksheet.pdf"
+    if pdf_available():  # the build prints it wherever Chromium is installed (the tests' machine has it)
+        assert pdf_pages(pdf.read_bytes()) == 1
+
+
 def test_the_original_report_is_cited_and_linked_where_it_is_quoted(xiaomi_book):
     cited = page(xiaomi_book, "works_cited")
     entry = cited.select_one("#original-report")

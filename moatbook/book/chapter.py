@@ -248,6 +248,13 @@ class Book:
             links.append(_download(downloads.evidence_path(self.slug), "all evidence (CSV)"))
         links.append(_download(downloads.scores_path(self.slug), "scores (JSON)"))
         inner += f'<span class="mb-about-item mb-downloads"><b>Download</b> {" · ".join(links)}</span>'
+        launch = project.launch_links(self.chapter) if self.chapter else {}
+        if launch:  # online services: left out when the repository is not known
+            names = {"binder": "Binder", "colab": "Colab"}
+            runs = " · ".join(
+                f'<a class="mb-launch" href="{esc(url)}" rel="noopener">{names[k]}</a>' for k, url in launch.items()
+            )
+            inner += f'<span class="mb-about-item mb-launch-links"><b>Run online</b> {runs}</span>'
         inner += '<span class="mb-about-item mb-site-link"><a href="../../index.html">All brands compared</a></span>'
         return Html(f'<div class="mb-about">{inner}</div>', f"{self.name} · rubric {self.rubric.version}")
 
@@ -1031,6 +1038,64 @@ class MetricChapter(Book):
                 f"for {esc(period)} ({esc(market)}): {esc(listing)}."
             )
         return out[:6]
+
+    def what_if(self):
+        """A level select per judgement and a weight slider per indicator; the sub-score and the overall follow.
+
+        The sub-score is computed from this metric alone; the overall also needs the
+        other metrics' values, which the build fills in when it publishes the book
+        (:func:`moatbook.book.whatif.fill_rows`), so this chapter's page depends on
+        its own metric only.
+        """
+        from . import whatif
+
+        mdl = whatif.model(self.card, self.rubric, self.name)
+        m = mdl.metric(self.metric_id)
+        if not m.scored:
+            filled = f" The overall fills it from the peers ({m.imputed:.1f} of 10)." if m.imputed is not None else ""
+            return Html(
+                f'<p class="mb-note">Nothing to change here: {esc(self.name)} has no scored evidence on this '
+                f"metric, so there is no judgement level or indicator weight to move.{filled}</p>",
+                "no controls",
+            )
+        chart = whatif.metric_chart(mdl, self.metric_id)
+        fixed = [i.label for i in m.indicators if i.kind != "ordinal"]
+        parts = []
+        if any(i.kind == "ordinal" for i in m.indicators):
+            parts.append("choose another level for a judgement (each level is described in the list)")
+        if len(m.indicators) > 1:
+            parts.append("move an indicator's weight (the book divides by their sum)")
+        note = "Try it: " + " or ".join(parts) + "." if parts else ""
+        if len(m.indicators) == 1:
+            note += " With one scored indicator its weight cannot change the sub-score."
+        if fixed:
+            note += " Points of figure-based indicators stay as the evidence gives them."
+        if m.unscored:
+            note += " Without usable evidence, left out with their weight shared out: " + ", ".join(m.unscored) + "."
+        if not mdl.rated:
+            note += " The brand is not rated, so there is no overall to move."
+        else:
+            note += " The overall keeps every other metric as the book scores it."
+        return whatif.figure(
+            chart,
+            f"What if: {self.spec.title.lower()} for {self.name}",
+            f"At the book's settings the sub-score is {self.result.value:.1f} of 10.",
+            f"Interactive chart: the sub-score of {self.name} on {self.spec.title.lower()}, each indicator's "
+            "points and the overall score, recomputed from the controls below it.",
+            note.strip(),
+            whatif.controls_of(chart),
+            legend=[(charts.swatch("bar", charts.ACCENT), "an indicator's points, 0-10")],
+            headers=["Indicator", "Weight in the rubric", "Points", "Judgement levels"],
+            rows=[
+                [
+                    esc(i.label),
+                    f"{i.weight:.0%}",
+                    fmt_number(whatif.indicator_points(i), 2),
+                    ", ".join(str(j.level) for j in i.judgements) or "–",
+                ]
+                for i in m.indicators
+            ],
+        )
 
     def try_it(self) -> Html:
         """Exercises the engine can answer for this company, each with its answer behind a toggle."""

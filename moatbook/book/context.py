@@ -455,10 +455,20 @@ def _sources_inputs(ctx: BookContext) -> dict:
     }
 
 
+def _crosswalk_inputs(ctx: BookContext) -> dict:
+    """The crosswalk: the rubric's metrics and the crosswalk file (``data/crosswalk.yaml``), no scores."""
+    from ..data.crosswalk import crosswalk_path, load_crosswalk
+
+    ds = ctx.dataset
+    mapping = load_crosswalk(ds.rubric, crosswalk_path(ds.data_dir))
+    return {"kind": "crosswalk", **_company_names(ctx), "rubric": fingerprint(ds.rubric), "crosswalk": mapping}
+
+
 #: chapters (by file name) that read less than the whole book, and what they read
 CHAPTER_READS: dict[str, Callable[[BookContext], dict]] = {
     "methodology": _rules_inputs,
     "works_cited": _sources_inputs,
+    "crosswalk": _crosswalk_inputs,
 }
 
 
@@ -467,14 +477,18 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
 
     Its fingerprint goes into the chapter's cache key. A metric chapter (named
     after a rubric metric) sees its own metric only; the methodology sees the
-    rubric, the works cited the sources (:data:`CHAPTER_READS`); any other chapter
+    rubric, the works cited the sources, the crosswalk its mapping file (:data:`CHAPTER_READS`); any other chapter
     sees the whole book: every data file it reads and every per-book result.
     """
     from .. import project
 
     ds, company = ctx.dataset, ctx.company
     # what the project says about itself (cite box, repository links) shows on any page
-    about = {"citation": project.citation(), "repository": project.repository_url()}
+    about = {
+        "citation": project.citation(),
+        "repository": project.repository_url(),
+        "launch": project.launch_links(chapter),  # the about box's Binder and Colab links
+    }
     asof = getattr(ds, "as_of", None)
     about["as_of"] = asof.iso if asof is not None else None  # every page states the date it is as of
     results = {}
@@ -490,10 +504,9 @@ def chapter_inputs(ctx: BookContext, chapter: str) -> dict:
 
     shown = [company, *peer_brands(ds, company)]
     reads = metric_reads(ds, chapter)
-    # the market-wide rows (benchmarks) of the metric show in its tables and exercises too
-    rows = {
-        s: [r for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads] for s in [*shown, *benchmarks(ds)]
-    }
+    # the benchmarks' rows of the metric too: an exercise compares the brand with the market's figure
+    rows = {s: [r for r in ds.evidence.get(s, []) if (r.metric, r.indicator) in reads] for s in shown}
+    rows.update({b: [r for r in ds.evidence.get(b, []) if (r.metric, r.indicator) in reads] for b in benchmarks(ds)})
     judgements = {s: [a for a in ds.assessments.get(s, []) if a.metric == chapter] for s in shown}
     cited = {r.source_id for rs in rows.values() for r in rs} | {
         sid for js in judgements.values() for a in js for sid in a.source_ids

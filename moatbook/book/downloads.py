@@ -7,7 +7,8 @@ link and its file cannot drift apart:
 - ``downloads/notebooks/<chapter>.ipynb``: the chapter as executed for this book;
 - ``downloads/<slug>-scores.json``: every score of the brand (the shape of ``scores.json``);
 - ``downloads/<slug>-evidence.csv``: every figure and judgement on the brand;
-- ``downloads/<slug>-<metric>-evidence.csv``: the figures and judgements one metric chapter shows.
+- ``downloads/<slug>-<metric>-evidence.csv``: the figures and judgements one metric chapter shows;
+- ``downloads/<slug>-worksheet.pdf`` (and ``.html``): the "grade it yourself" worksheet for the lesson.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def scores_path(slug: str) -> str:
 
 def evidence_path(slug: str, metric: str | None = None) -> str:
     return f"{DIR}/{slug}-{metric}-evidence.csv" if metric else f"{DIR}/{slug}-evidence.csv"
+
+
+def worksheet_path(slug: str, suffix: str = "pdf") -> str:
+    return f"{DIR}/{slug}-worksheet.{suffix}"
 
 
 def shown_keys(rubric, metric_id: str) -> dict[tuple[str, str], int]:

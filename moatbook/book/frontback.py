@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..scoring import check as ck
-from . import charts, ranking
+from . import charts, downloads, ranking
 from .chapter import Book, _glue
 from .render import (
     ORIGINAL_REPORT_ANCHOR,
@@ -337,6 +337,43 @@ class ScorecardChapter(Book):
     def summary(self) -> Html:
         return self.headline_box()
 
+    def what_if(self):
+        """Sliders for the metric weights and a choice of aggregation; the overall follows live."""
+        from . import whatif
+
+        mdl = whatif.model(self.card, self.rubric, self.name)
+        if not mdl.rated:
+            return Html(
+                '<p class="mb-note">The controls need an overall score, and this brand is not rated: fewer than '
+                f"{self.rubric.aggregation.min_scored_metrics} metrics rest on its own evidence.</p>",
+                "not rated: no controls",
+            )
+        chart = whatif.scorecard_chart(mdl)
+        filled = [m.title for m in mdl.metrics if not m.scored]
+        note = (
+            "Move a slider to change a metric's weight (the weights need not add up to one: the book divides by "
+            f"their sum), or choose another way of combining the sub-scores. No evidence series may carry more "
+            f"than {mdl.cap:.0%} of the overall, so a weight pushed far up is held back as the book's own score "
+            "holds it back. The bars show each metric's part of the weighted mean."
+        )
+        if filled:
+            note += " Filled from the peers, as in the book: " + ", ".join(filled) + "."
+        return whatif.figure(
+            chart,
+            f"What if the weights were different? {self.name}",
+            f"At the book's weights the overall is {self.card.overall:.1f} ({self.card.band}).",
+            f"Interactive chart: the overall score of {self.name} and each metric's share of it, recomputed "
+            "from the weight sliders and the aggregation chosen below it.",
+            note,
+            whatif.controls_of(chart),
+            legend=[(charts.swatch("bar", charts.ACCENT), "a metric's share of the weighted mean")],
+            headers=["Metric", "Weight in the rubric", "Weight after the cap", "Sub-score used"],
+            rows=[
+                [esc(m.title), f"{m.weight:.1%}", f"{self.card.weights[m.id]:.1%}", fmt_number(m.value or m.imputed, 2)]
+                for m in mdl.metrics
+            ],
+        )
+
     def _key_figures(self, m) -> str:
         """The values the sub-score actually uses, for its three heaviest indicators."""
         bits = []
@@ -647,6 +684,54 @@ class Glossary(Book):
     def thresholds(self) -> Html:
         """The coverage grades and the bands, as the rubric sets them today."""
         return Html(Methodology.grades_table(self).html + Methodology.bands_table(self).html, "grades and bands")
+
+
+class Teachers(Book):
+    """For teachers: objectives, prerequisites, a lesson plan; the parts that name this book's brand come from here."""
+
+    chapter = "teachers"
+
+    def at_a_glance(self) -> Html:
+        """What the class will look at in this book: the brand, its overall, its strongest and weakest metric."""
+        scored = [m for m in self.card.metrics.values() if m.score is not None]
+        if not scored:
+            return Html(f"<p>{esc(self.name)} has no scored metric yet.</p>", "no scores")
+        top = max(scored, key=lambda m: (m.value, m.id))
+        low = min(scored, key=lambda m: (m.value, m.id))
+        judged = sorted(
+            {m.title for m in scored for i in m.scored_indicators if i.kind == "ordinal"},
+            key=str.lower,
+        )
+        overall = (
+            f"an overall of {self.card.overall:.1f} out of 100 ({esc(self.card.band)})"
+            if self.card.overall is not None
+            else "no overall (too few metrics rest on its own evidence)"
+        )
+        items = [
+            f"This book rates <b>{esc(self.name)}</b>: {overall}, from {len(scored)} scored metrics.",
+            f"Strongest metric: {_metric_link(top.id, top.title)} ({top.score:.1f} of 10); weakest: "
+            f"{_metric_link(low.id, low.title)} ({low.score:.1f} of 10). Both make good starting points.",
+        ]
+        if judged:
+            items.append(
+                "Metrics with a judgement students can re-grade with the page's controls: "
+                + ", ".join(esc(t) for t in judged)
+                + "."
+            )
+        return Html(bullets(items), "the brand at a glance")
+
+    def worksheet(self) -> Html:
+        """Links to this brand's printable worksheet: the PDF the build prints, and the page it prints from."""
+        pdf = downloads.worksheet_path(self.slug)
+        page = downloads.worksheet_path(self.slug, "html")
+        html = (
+            '<p class="mb-worksheet"><b>Grade it yourself worksheet</b> for '
+            f"{esc(self.name)}: "
+            f'<a class="mb-download" href="../{esc(pdf)}" download>one printable page (PDF)</a> · '
+            f'<a href="../{esc(page)}">the same page to print from the browser</a>. It lists the eleven metrics, '
+            "the scale to grade them on in words, and blank boxes for a grade, a reason and the book's sub-score.</p>"
+        )
+        return Html(html, "worksheet")
 
 
 class WorksCited(Book):

@@ -290,17 +290,23 @@ def prepare_work(work: Path, files: dict[str, bytes], keep: str | None = None) -
 _FILL = re.compile(r'(<(\w+) data-mb-fill="(\w+)">)[^<]*(</\2>)')
 
 
-def fill_pages(html_dir: Path, values: dict[str, str]) -> None:
-    """Put the book-wide values (data version, build date) into the pages' ``data-mb-fill`` slots."""
+def fill_pages(html_dir: Path, values: dict[str, str], whatif_rows: list[dict] | None = None) -> None:
+    """Put the book-wide values (data version, build date) into the pages' ``data-mb-fill`` slots,
+    and the book's scores into the metric chapters' what-if charts (``whatif_rows``)."""
     from html import escape
+
+    from ..book.whatif import fill_rows
 
     def repl(m: re.Match) -> str:
         return m.group(1) + escape(values.get(m.group(3), "")) + m.group(4)
 
     for page in html_dir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        if "data-mb-fill" in text:
-            page.write_text(_FILL.sub(repl, text), encoding="utf-8")
+        new = _FILL.sub(repl, text) if "data-mb-fill" in text else text
+        if whatif_rows is not None and '"mbfill"' in new:
+            new = fill_rows(new, whatif_rows)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
 
 
 def copy_html(html: Path, target: Path) -> None:

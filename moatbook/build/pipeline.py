@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..book.worksheet import worksheet_html
 from ..paths import BUILD_DIR, CHAPTERS_DIR, ROOT, check_slug, data_dir
 from .cache import FORMAT, ChapterCache, Entry, atomic_write, digest_files, load_timings, save_timings, sha
 from .downloads import publish_downloads
@@ -48,6 +49,7 @@ from .html import (
 from .html import write_book_config as write_book_config  # noqa: F401  (the benchmark's baseline uses it)
 from .locks import BookLocks, LockBusy
 from .progress import Progress
+from .worksheet import pdf_available, publish_worksheet
 
 
 class BuildError(Exception):
@@ -134,6 +136,15 @@ def _published(book: Path) -> dict:
 
 
 # --------------------------------------------------------------------------- one book, many books
+
+
+def _whatif_rows(ctx, company: str) -> list[dict]:
+    """The book's rows the metric chapters' what-if charts compute the overall from (none when not rated)."""
+    from ..book import whatif
+
+    card = ctx.get("analysis").card
+    mdl = whatif.model(card, ctx.dataset.rubric, ctx.dataset.company(company).name)
+    return whatif.book_rows(mdl, keep_ind=True) if mdl.rated else []
 
 
 def build_book(
@@ -453,7 +464,10 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
         notebooks = {job.name: notebook_bytes(job.entry.notebook) for job in plan.jobs}
         src = source_files(notebooks, ds.company(company).name, vega_bundle(out_root / ".cache"))
         fills = {"data_version": plan.ctx.version}
-        html_inputs = digest_tree(src, json.dumps(fills, sort_keys=True))
+        whatif_rows = _whatif_rows(plan.ctx, company)
+        # the worksheet's page and whether this machine can print it: a browser installed since publishes its PDF
+        sheet = {"page": worksheet_html(ds.rubric, ds.company(company).name), "pdf": pdf_available()}
+        html_inputs = digest_tree(src, json.dumps({**fills, "whatif": whatif_rows, "worksheet": sheet}, sort_keys=True))
         book = out_root / company
         published = _published(book)
         info = {
@@ -493,7 +507,9 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
             stage.mkdir(parents=True)
             copy_html(html_dir, stage / "html")
             fill_pages(
-                stage / "html", {**fills, "build_date": info["build_date"], "build_year": info["build_date"][:4]}
+                stage / "html",
+                {**fills, "build_date": info["build_date"], "build_year": info["build_date"][:4]},
+                whatif_rows,
             )
             (stage / "notebooks").mkdir()
             for name, data in notebooks.items():
@@ -502,6 +518,7 @@ def _finish(plan, report: BuildReport, out_root: Path, progress: Progress, start
                 (stage / rel).parent.mkdir(parents=True, exist_ok=True)
                 (stage / rel).write_text(text, encoding="utf-8")
             publish_downloads(stage, ds, company)
+            publish_worksheet(stage / "html", ds, company, log, cache=out_root / ".cache" / "worksheets")
             (stage / "execute.log").write_text(
                 "".join(
                     f"{j.name}: {'cached' if j.cached else 'executed'} in {j.seconds:.2f} s"

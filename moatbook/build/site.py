@@ -127,6 +127,7 @@ def _publish_site(ds, results: list[BrandResult], out_root: Path) -> None:
                 css.unlink(missing_ok=True)
                 css.write_text(SITE_LINKS_SHOWN, encoding="utf-8")
         shutil.copy2(STATIC / "moatbook.css", stage / "_static" / "moatbook.css")
+        shutil.copy2(STATIC / "moatbook.js", stage / "_static" / "moatbook.js")
         shutil.copy2(vega_bundle(out_root / ".cache"), stage / "_static" / "vega-offline.js")
         (stage / "index.html").write_text(front_page(ds, results), encoding="utf-8")
         (stage / "check.html").write_text(check_page(ds, [r.slug for r in results if r.scores]), encoding="utf-8")
@@ -299,6 +300,14 @@ def front_page(ds, results: list[BrandResult]) -> str:
         if r.scores and r.scores["overall"] is not None
     ]
     spec = _overall_chart_spec(chart_rows, rubric)
+    whatif_html, whatif_spec = _whatif_section(rubric, cards, names, [r.slug for r in ranked if r.scores])
+    teach = next((r.slug for r in ranked if r.scores is not None), None)
+    teaching = (
+        f'<p class="mb-teach">Teaching with it? Start with <a href="{esc(teach)}/chapters/teachers.html">For '
+        "teachers</a>: learning objectives, prerequisites and a 90-minute lesson plan.</p>"
+        if teach
+        else ""
+    )
     chart_label = esc(_overall_chart_label(chart_rows))
     bands = " · ".join(f"{esc(b.name)} {b.min:g}–{b.max:g}" for b in rubric.bands)
     grades = " · ".join(f"<b>{esc(g.grade)}</b> {esc(g.meaning)}" for g in rubric.coverage_grades)
@@ -326,6 +335,7 @@ th.mb-hm-head {{ font-weight: 600; font-size: .74rem; vertical-align: bottom; ma
 footer {{ margin-top: 3rem; font-size: .8rem; color: #5b6670; }}
 </style>
 <script src="_static/vega-offline.js"></script>
+<script src="_static/moatbook.js"></script>
 </head>
 <body>
 <h1>Moat Book</h1>
@@ -336,6 +346,9 @@ score out of 100. Each brand has its own book with the evidence, the arithmetic 
 <h2>Ranking</h2>
 {ranking}
 <div id="overall-chart" style="width: 100%; max-width: 720px" role="img" aria-label="{chart_label}"></div>
+{teaching}
+<h2>What if the weights were different?</h2>
+{whatif_html}
 
 <h2>The eleven sub-scores</h2>
 <p>Each cell is a sub-score out of 10 with its 90% interval and its coverage grade ({grades}). A dash means
@@ -370,12 +383,46 @@ score, and its works cited for every source.</p>
     vegaEmbed("#overall-chart", spec, {{"actions": false}}).catch(function(err) {{
       document.getElementById("overall-chart").textContent = "Chart error: " + err;
     }});
+    var whatif = {json.dumps(whatif_spec)};
+    if (whatif) {{
+      vegaEmbed("#whatif-chart", whatif, {{"actions": false, "renderer": "svg"}}).catch(function(err) {{
+        document.getElementById("whatif-chart").textContent = "Chart error: " + err;
+      }});
+    }}
   }}
 }})();
 </script>
 </body>
 </html>
 """
+
+
+def _whatif_section(rubric, cards, names: dict[str, str], slugs: list[str]) -> tuple[str, dict | None]:
+    """Weight sliders re-ranking the brands live (the same arithmetic as the books; :mod:`moatbook.book.whatif`)."""
+    from ..book import whatif
+
+    models = [whatif.model(cards[s], rubric, names[s]) for s in slugs if s in cards]
+    models = [m for m in models if m.rated]
+    if len(models) < 2:
+        return "<p>Too few brands are rated to compare them under other weights.</p>", None
+    chart = whatif.site_chart(models)
+    spec = chart.to_dict(validate=False)
+    label = (
+        "Interactive chart: the rated brands ranked by their overall score, re-ranked as the metric weight "
+        "sliders and the aggregation below it are changed"
+    )
+    html = (
+        "<p>The ranking above uses the rubric's weights. Move a slider to weigh a metric more or less for every "
+        "brand at once, or choose another way of combining the sub-scores, and the brands are ranked again. No "
+        f"evidence series may carry more than {rubric.aggregation.series_cap:.0%} of a brand's overall, as in the "
+        "books. Metrics a brand has no scored evidence on keep the value filled in from its peers.</p>"
+        f'<figure class="mb-figure mb-figure-whatif"><div id="whatif-chart" class="mb-chart mb-whatif mb-whatif-site" '
+        f'style="width: 100%; max-width: 720px" role="group" aria-label="{esc(label)}"></div>'
+        '<button type="button" class="mb-whatif-reset" '
+        f"data-mb-defaults='{esc(json.dumps(whatif.controls_of(chart)))}'>Reset to the book's weights</button>"
+        "</figure>"
+    )
+    return html, spec
 
 
 def _overall_chart_spec(rows: list[dict], rubric) -> dict:
