@@ -19,8 +19,9 @@ pytestmark = pytest.mark.build
 YEAR = 2019
 # pages whose text is today's rules (the rubric's reasons and changelog), which an as-of book says it keeps
 RULES_PAGES = {"methodology", "indicators"}
-# a period token: a year, a quarter, a half or a month, not part of a longer date or number
-PERIOD = re.compile(r"(?<![\d.\-/])((?:19|20)\d\d)(Q[1-4]|H[12]|-(?:0[1-9]|1[0-2]))?(?![\d\-])")
+# a period token: a year, a quarter, a half or a month, not part of a longer date or number, nor a version number
+# such as the rubric's "2026.12"
+PERIOD = re.compile(r"(?<![\d.\-/])((?:19|20)\d\d)(Q[1-4]|H[12]|-(?:0[1-9]|1[0-2]))?(?![\d\-]|\.\d)")
 
 
 class _Text(HTMLParser):

@@ -97,3 +97,14 @@ def test_a_second_runner_in_the_same_process_works(runner, tmp_path):
     )
     assert out.error is None
     assert out.notebook["cells"][0]["outputs"][0]["data"]["text/html"] == "<i>again</i>"
+
+
+def test_the_host_keeps_its_own_main_module(runner, tmp_path):
+    """IPython swaps in its namespace as __main__; the host must get its own back (multiprocessing needs it)."""
+    import sys
+
+    host = sys.modules["__main__"]
+    out = runner.run(notebook("import sys\nname = sys.modules['__main__'].__name__"), str(tmp_path))
+    assert out.error is None
+    assert sys.modules["__main__"] is host
+    assert NotebookRunner() and sys.modules["__main__"] is host

@@ -259,7 +259,16 @@ class NotebookRunner:
 
     def __init__(self) -> None:
         self.recorder = _Recorder()
+        main = sys.modules.get("__main__")
         self.shell = _make_shell(self.recorder)
+        # IPython puts its own namespace module in as __main__; the host gets its own back (multiprocessing's
+        # spawn reads __main__.__spec__, so a Dask cluster started later in the same process would fail)
+        self._host_main = main
+        self._restore_main()
+
+    def _restore_main(self) -> None:
+        if self._host_main is not None:
+            sys.modules["__main__"] = self._host_main
 
     def _fresh_start(self, cwd: str) -> None:
         shell = self.shell
@@ -279,8 +288,12 @@ class NotebookRunner:
 
     def run(self, nb: dict, cwd: str) -> Outcome:
         """Execute the code cells of ``nb`` (a dict, changed in place) in ``cwd``."""
-        with warnings.catch_warnings():  # the host's warning settings come back afterwards
-            return self._run(nb, cwd)
+        sys.modules["__main__"] = self.shell.user_module  # as in a kernel, while the notebook runs
+        try:
+            with warnings.catch_warnings():  # the host's warning settings come back afterwards
+                return self._run(nb, cwd)
+        finally:
+            self._restore_main()
 
     def _run(self, nb: dict, cwd: str) -> Outcome:
         start = time.perf_counter()
