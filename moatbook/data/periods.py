@@ -6,6 +6,7 @@ different granularity can be placed on one time axis and weighted by recency.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -60,7 +61,12 @@ def parse_period(text: str) -> Period:
     """Parse a period string; raise PeriodError with the accepted formats if malformed."""
     if not isinstance(text, str) or not text.strip():
         raise PeriodError(f"an empty period is not a period ({FORMATS})")
-    text = text.strip()
+    return _parse(text.strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse(text: str) -> Period:
+    """The parse of a stripped period string (a book has a few hundred distinct ones; scoring asks often)."""
     if ".." in text:
         left, _, right = text.partition("..")
         start, _, _ = _single(left)

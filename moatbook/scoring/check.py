@@ -31,7 +31,7 @@ import numpy as np
 
 from ..data.asof import as_of
 from ..data.periods import parse_period
-from .engine import score_dataset
+from .engine import score_dataset, shared_scores
 
 HORIZONS = (2, 3)
 MIN_PAIRS = 4  # fewer pairs give no correlation
@@ -201,6 +201,7 @@ def rating_lists(ds, slugs: list[str], score: Callable = score_dataset) -> list[
     return out
 
 
+@shared_scores()
 def check(ds, slugs: list[str], score: Callable = score_dataset) -> Check:
     """Both comparisons for the brands ``slugs`` (a book: the brand and its peers; the site: every brand)."""
     scores = yearly_scores(ds, slugs, score)

@@ -24,9 +24,11 @@ observations recorded here.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -710,15 +712,7 @@ def peer_scores(ds, slug: str) -> dict[str, dict[str, float]]:
     """
     own = [p for p in ds.companies[slug].peers if p in ds.evidence and ds.companies[p].kind == "brand"]
     others = [s for s in ds.brands() if s != slug and s in ds.evidence]
-    out: dict[str, dict[str, float]] = {}
-    for s in dict.fromkeys(own + others):
-        metrics = {
-            mid: score_metric(
-                ds.rubric, mid, ds.evidence.get(s, []), ds.assessments.get(s, []), ds.sources, as_of_time(ds)
-            )
-            for mid in ds.rubric.metrics
-        }
-        out[s] = {mid: m.value for mid, m in metrics.items() if m.value is not None}
+    out = {s: metric_values(ds, s) for s in dict.fromkeys(own + others)}
     # per metric, keep the own peers when enough of them are scored
     need = ds.rubric.aggregation.min_imputation_peers
     chosen: dict[str, dict[str, float]] = defaultdict(dict)
@@ -729,6 +723,47 @@ def peer_scores(ds, slug: str) -> dict[str, dict[str, float]]:
         for s in pool:
             chosen[s][mid] = out[s][mid]
     return dict(chosen)
+
+
+_SHARED: dict[tuple[int, str], tuple[object, dict[str, float]]] | None = None
+
+
+@contextlib.contextmanager
+def shared_scores() -> Iterator[None]:
+    """Within the block, each brand's sub-scores in a dataset are computed once, however many companies are scored.
+
+    Scoring one company fills its missing metrics from every other brand's
+    sub-scores, so scoring all the brands of a dataset one after another would
+    score each brand again for each of them. Use it around code that scores many
+    companies of datasets it does not change (a dataset is recognised by
+    identity). Blocks nest; the memo is dropped when the outermost one ends.
+    """
+    global _SHARED
+    if _SHARED is not None:
+        yield
+        return
+    _SHARED = {}
+    try:
+        yield
+    finally:
+        _SHARED = None
+
+
+def metric_values(ds, slug: str) -> dict[str, float]:
+    """A brand's sub-scores (metrics with no scored evidence left out), shared within :func:`shared_scores`."""
+    key = (id(ds), slug)
+    if _SHARED is not None and key in _SHARED and _SHARED[key][0] is ds:
+        return _SHARED[key][1]
+    metrics = {
+        mid: score_metric(
+            ds.rubric, mid, ds.evidence.get(slug, []), ds.assessments.get(slug, []), ds.sources, as_of_time(ds)
+        )
+        for mid in ds.rubric.metrics
+    }
+    values = {mid: m.value for mid, m in metrics.items() if m.value is not None}
+    if _SHARED is not None:
+        _SHARED[key] = (ds, values)
+    return values
 
 
 def score_dataset(ds, company: str) -> Scorecard:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import sensitivity as sa
 from . import uncertainty as un
-from .engine import Scorecard, score_dataset
+from .engine import Scorecard, score_dataset, shared_scores
 
 
 @dataclass
@@ -65,6 +65,7 @@ def score_set(
     return cards, comparison, results
 
 
+@shared_scores()
 def analyse(ds, slug: str, sensitivity: bool = True, score=score_dataset) -> Analysis:
     """The brand's book: its scorecard and its peers', their comparison and, for the brand, the sensitivity."""
     rubric = ds.rubric

@@ -30,7 +30,7 @@ import numpy as np
 from ..data.asof import as_of
 from ..data.periods import parse_period
 from . import uncertainty as un
-from .engine import Scorecard, score_dataset
+from .engine import Scorecard, score_dataset, shared_scores
 
 WINDOW = 5  # the verdict reads the last five years of the record
 MIN_YEARS = 3  # a line through fewer rated years is no verdict
@@ -162,6 +162,7 @@ def year_range(ds, slug: str) -> tuple[int, int] | None:
     return first, max(first, last)
 
 
+@shared_scores()
 def trend(ds, slug: str, draws: int = DRAWS, score: Callable[[object, str], Scorecard] = score_dataset) -> Trend:
     """The brand's scores as of the end of every year of its record, and the trend verdict.
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import memo
 from ..data.schema import Rubric
 from . import aggregate
 from .engine import Scorecard
@@ -519,7 +520,12 @@ def simulate_all(cards: dict[str, Scorecard], rubric: Rubric, settings: Settings
     if first is None:
         return {}
     shared = draw_shared(settings, first.M, first.nominal, settings.draws, _rng(settings.seed, "shared"))
-    return {s: simulate(m, settings, shared) for s, m in models.items()}
+    # a brand's result depends only on its model and the settings (the shared draws follow from both), so a
+    # build keeps it by those: after one row changes, only the brands whose scores moved are simulated again
+    return {
+        s: memo.result("simulate", (m, settings), lambda m=m: simulate(m, settings, shared), memory=False)
+        for s, m in models.items()
+    }
 
 
 def compare(
