@@ -96,7 +96,8 @@ def test_a_simulation_is_kept_on_disk_and_reused_only_for_the_same_model(ds, tmp
 
 def _scaled(ds, slug, factor):
     return dataclasses.replace(
-        ds, evidence={**ds.evidence, slug: [r.model_copy(update={"value": r.value * factor}) for r in ds.evidence[slug]]}
+        ds,
+        evidence={**ds.evidence, slug: [r.model_copy(update={"value": r.value * factor}) for r in ds.evidence[slug]]},
     )
 
 
