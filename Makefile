@@ -19,7 +19,7 @@ RUN_ARGS = --jobs $(JOBS) --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $
 .DEFAULT_GOAL := help
 METRIC ?=
 .PHONY: help venv validate indicators audit scores book site serve lint test test-unit test-build test-nbval test-browser \
-        bench bench-site new-company screenshots clean clean-cache browser-deps browser-check chapter
+        bench bench-site new-company screenshots clean clean-cache browser-deps browser-check chapter colab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,7 @@ lint: $(STAMP) ## ruff (lint and format), codespell, and no outputs in chapter s
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/codespell
 	$(PY) scripts/check_chapters.py
+	$(PY) -m moatbook colab --check
 
 test: $(STAMP) browser-check lint ## run every test: lint, unit, a full Xiaomi build, nbval over its chapters, the browser
 	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
@@ -97,6 +98,9 @@ browser-check: $(STAMP)
 
 browser-deps: ## install Debian's chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+colab: $(STAMP) ## rewrite colab/<chapter>.ipynb, the chapters' notebook copies for Colab (after editing a chapter)
+	$(PY) -m moatbook colab
 
 clean-cache: ## remove the execution cache and HTML working folders (_build/.cache, _build/.work)
 	$(PY) -m moatbook clean-cache

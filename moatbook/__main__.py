@@ -260,6 +260,19 @@ def cmd_clean_cache(args) -> int:
     return 0
 
 
+def cmd_colab(args) -> int:
+    from .build import colab
+
+    if args.check:
+        problems = colab.problems()
+        for line in problems:
+            print(line, file=sys.stderr)
+        return 1 if problems else 0
+    changed = colab.write()
+    print(f"colab/: {len(changed)} notebook(s) written or removed" + (f": {', '.join(changed)}" if changed else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m moatbook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -300,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler")
     p.set_defaults(func=cmd_bench_site)
+    p = sub.add_parser("colab", help="write the chapters' notebook copies for Colab into colab/ (--check: only check)")
+    p.add_argument("--check", action="store_true", help="fail if a copy is missing or out of date; write nothing")
+    p.set_defaults(func=cmd_colab)
     p = sub.add_parser("clean-cache", help="remove the execution cache and the HTML working folders")
     p.add_argument("--out", type=Path, default=BUILD_DIR)
     p.set_defaults(func=cmd_clean_cache)

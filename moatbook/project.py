@@ -85,8 +85,8 @@ def launch_links(chapter: str, url: str | None = None, branch: str | None = None
     requirement; ``postBuild`` makes it the viewer of Markdown files) opens it as a
     notebook; GitHub and GitLab have Binder's short forms, any other host its ``git``
     form. Colab opens notebooks (``.ipynb``) from GitHub only, so its link is given
-    when the repository is on GitHub and holds ``chapters/<chapter>.ipynb`` (a
-    Jupytext-paired copy of the chapter); a Markdown chapter alone has none.
+    when the repository is on GitHub and holds ``colab/<chapter>.ipynb`` (the
+    chapter's generated notebook copy, see :mod:`moatbook.build.colab`).
     """
     url = repository_url() if url is None else url
     branch = branch or repository_branch()
@@ -101,7 +101,7 @@ def launch_links(chapter: str, url: str | None = None, branch: str | None = None
     else:
         base = f"{BINDER}/v2/git/{quote(url, safe='')}/{quote(branch, safe='')}"
     links = {"binder": f"{base}?urlpath={quote('lab/tree/' + source, safe='/')}"}
-    notebook = f"chapters/{chapter}.ipynb"
+    notebook = f"colab/{chapter}.ipynb"
     if m and m.group(1) == "github.com" and (root / notebook).exists():
         links["colab"] = f"{COLAB}/github/{m.group(2)}/{m.group(3)}/blob/{quote(branch)}/{notebook}"
     return links

@@ -123,3 +123,23 @@ def test_the_period_parser_remembers_but_still_refuses_bad_periods():
             parse_period(bad)
         with pytest.raises(PeriodError):  # twice: an error is never remembered as a value
             parse_period(bad)
+
+
+def test_the_code_version_covers_every_module_a_chapter_runs():
+    import subprocess
+    import sys
+
+    from moatbook.build.cache import code_files
+    from moatbook.paths import ROOT
+
+    # a fresh process that imports what a chapter's code imports: every module of the book layer
+    code = (
+        "import sys, pkgutil, importlib, moatbook.book as b\n"
+        "for m in pkgutil.iter_modules(b.__path__): importlib.import_module('moatbook.book.' + m.name)\n"
+        "mods = [m.__file__ for n, m in sys.modules.items() if n.startswith('moatbook') and m.__file__]\n"
+        "print('\\n'.join(sorted(mods)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    used = {line for line in out.split() if line}
+    covered = {str(p.resolve()) for p in code_files()}
+    assert used - covered == set()

@@ -21,11 +21,11 @@ def test_binder_opens_the_chapter_source_on_github(tmp_path):
 
 
 def test_colab_needs_github_and_a_notebook_of_the_chapter(tmp_path):
-    (tmp_path / "chapters").mkdir()
-    (tmp_path / "chapters" / "scorecard.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / "colab").mkdir()
+    (tmp_path / "colab" / "scorecard.ipynb").write_text("{}", encoding="utf-8")
     links = project.launch_links("scorecard", "https://github.com/acme/moatbook", "teach", root=tmp_path)
     assert (
-        links["colab"] == "https://colab.research.google.com/github/acme/moatbook/blob/teach/chapters/scorecard.ipynb"
+        links["colab"] == "https://colab.research.google.com/github/acme/moatbook/blob/teach/colab/scorecard.ipynb"
     )
     assert links["binder"].startswith("https://mybinder.org/v2/gh/acme/moatbook/teach?")
     # Colab opens notebooks from GitHub only: a GitLab repository gets Binder alone
@@ -56,7 +56,8 @@ def test_the_about_box_links_them_next_to_the_notebook_download(monkeypatch, url
     if url:
         runs = re.findall(r'<a class="mb-launch" href="([^"]+)"[^>]*>(\w+)</a>', html)
         assert runs == [
-            ("https://mybinder.org/v2/gh/acme/moatbook/main?urlpath=lab/tree/chapters/teachers.md", "Binder")
+            ("https://mybinder.org/v2/gh/acme/moatbook/main?urlpath=lab/tree/chapters/teachers.md", "Binder"),
+            ("https://colab.research.google.com/github/acme/moatbook/blob/main/colab/teachers.ipynb", "Colab"),
         ]
         assert html.index("Run online") > download  # beside the download of the executed notebook
     else:

@@ -41,6 +41,7 @@ REQUIREMENTS = ROOT / "requirements.txt"
 # what chapters import (the layers below the build), and the build modules that run them
 CHAPTER_LAYERS = ("data", "scoring", "book")
 EXECUTION_MODULES = ("execute.py", "worker.py")
+ROOT_MODULES = ("paths.py", "memo.py", "project.py")
 
 
 def sha(data: bytes | str) -> str:
@@ -61,12 +62,21 @@ def digest_files(files, root: Path = ROOT) -> str:
 
 
 @lru_cache(maxsize=1)
-def code_version() -> str:
-    """What the code running inside chapters is: the layers they import, the runner, requirements, Python."""
+def code_files() -> list[Path]:
+    """The code running inside chapters: the layers they import, the bottom layer they all use, the runner."""
     files = [f for layer in CHAPTER_LAYERS for f in (PACKAGE / layer).rglob("*.py")]
-    files += [PACKAGE / "__init__.py", PACKAGE / "paths.py", *(PACKAGE / "build" / m for m in EXECUTION_MODULES)]
+    return [
+        *files,
+        PACKAGE / "__init__.py",
+        *(PACKAGE / m for m in ROOT_MODULES),
+        *(PACKAGE / "build" / m for m in EXECUTION_MODULES),
+    ]
+
+
+def code_version() -> str:
+    """What the code running inside chapters is (:func:`code_files`), with the requirements and Python."""
     extra = f"python {sys.version_info[:3]} format {FORMAT}"
-    return sha(digest_files([*files, REQUIREMENTS]) + extra)[:24]
+    return sha(digest_files([*code_files(), REQUIREMENTS]) + extra)[:24]
 
 
 def package_version() -> str:
