@@ -35,7 +35,7 @@ def test_the_setup_cell_names_the_configured_repository_and_compiles():
     cell = json.loads((ROOT / "colab" / "intro.ipynb").read_text(encoding="utf-8"))["cells"][0]
     text = "".join(cell["source"])
     compile(text, "setup", "exec")
-    assert f"REPOSITORY, BRANCH = {url!r}, {branch!r}" in text
+    assert f"REPOSITORY, BRANCH = {json.dumps(url)}, {json.dumps(branch)}" in text
 
 
 def test_an_edited_chapter_or_a_stray_copy_is_reported_and_rewritten(tmp_path):

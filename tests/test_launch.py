@@ -24,9 +24,7 @@ def test_colab_needs_github_and_a_notebook_of_the_chapter(tmp_path):
     (tmp_path / "colab").mkdir()
     (tmp_path / "colab" / "scorecard.ipynb").write_text("{}", encoding="utf-8")
     links = project.launch_links("scorecard", "https://github.com/acme/moatbook", "teach", root=tmp_path)
-    assert (
-        links["colab"] == "https://colab.research.google.com/github/acme/moatbook/blob/teach/colab/scorecard.ipynb"
-    )
+    assert links["colab"] == "https://colab.research.google.com/github/acme/moatbook/blob/teach/colab/scorecard.ipynb"
     assert links["binder"].startswith("https://mybinder.org/v2/gh/acme/moatbook/teach?")
     # Colab opens notebooks from GitHub only: a GitLab repository gets Binder alone
     links = project.launch_links("scorecard", "https://gitlab.com/acme/moatbook", "main", root=tmp_path)

@@ -152,3 +152,19 @@ def test_exercise_answers_are_hidden_behind_a_toggle(any_book):
         for ex in exercises:
             answer = ex.select_one("details.mb-solution")
             assert answer is not None and not answer.has_attr("open"), metric
+
+
+def test_running_text_links_the_key_terms_where_a_page_first_uses_them(any_book):
+    glossary = page(any_book, "glossary")
+    ids = {dt.get("id") for dt in glossary.select("dl.glossary dt")}
+    for name in ("methodology", "price_premium", "scorecard", "intro"):
+        doc = page(any_book, name)
+        prose = [a for a in doc.select("p a.mb-term, li a.mb-term") if not a.find_parent(["table", "figure"])]
+        assert prose, f"{name}: no term linked in its text"
+        hrefs = [a["href"].split("#")[1] for a in prose]
+        assert set(hrefs) <= ids, name  # every link lands on a definition
+        assert len(hrefs) == len(set(hrefs)), f"{name}: a term linked twice"
+    # "indicator" and "interval" are linked on a metric page; no source title carries a link
+    texts = {a.get_text().lower().rstrip("s") for a in page(any_book, "price_premium").select("p a.mb-term")}
+    assert {"indicator", "interval"} <= texts
+    assert not page(any_book, "works_cited").select("li i a.mb-term, li b a.mb-term")

@@ -26,7 +26,7 @@ import os
 import subprocess
 import sys
 
-REPOSITORY, BRANCH = {url!r}, {branch!r}
+REPOSITORY, BRANCH = {url}, {branch}
 if importlib.util.find_spec("moatbook") is None:
     if not REPOSITORY:
         raise RuntimeError("this copy names no repository: set repository.url in _config.yml and run make colab")
@@ -55,7 +55,7 @@ def notebook_text(chapter: Path, url: str, branch: str) -> str:
     import nbformat
 
     nb = jupytext.reads(chapter.read_text(encoding="utf-8"), fmt="md:myst")
-    setup = nbformat.v4.new_code_cell(SETUP.format(url=url, branch=branch))
+    setup = nbformat.v4.new_code_cell(SETUP.format(url=json.dumps(url), branch=json.dumps(branch)))
     setup.metadata["tags"] = ["colab-setup"]
     nb.cells.insert(0, setup)
     for i, cell in enumerate(nb.cells):

@@ -132,7 +132,18 @@ def source_files(notebooks: dict[str, bytes], company_name: str, bundle: Path) -
         if f.is_file():
             files[f"_static/{f.relative_to(STATIC).as_posix()}"] = f.read_bytes()
     files["_static/vega-offline.js"] = bundle.read_bytes()
+    files[RENDERER_FILE] = renderer_version().encode()
     return files
+
+
+#: a file in the Sphinx source naming the code that turns notebooks into pages
+RENDERER_FILE = ".moatbook-renderer"
+
+
+def renderer_version() -> str:
+    """Digest of our Sphinx extension and driver; Sphinx cannot tell when they change, so a change rebuilds all."""
+    here = Path(__file__).resolve().parent
+    return sha(b"".join(f.read_bytes() for f in (here.parent / "book" / "sphinx_ext.py", here / "sphinx_driver.py")))
 
 
 def digest_tree(files: dict[str, bytes], extra: str = "") -> str:
@@ -280,7 +291,12 @@ def prepare_work(work: Path, files: dict[str, bytes], keep: str | None = None) -
 
     ``keep``: a folder prefix (e.g. ``chapters/``) whose files stay even if not in ``files``.
     """
-    if (work / ".dirty").exists() or not (work / "out" / "_build" / "html" / "index.html").exists():
+    stale = not (work / "out" / "_build" / "html" / "index.html").exists() or (work / ".dirty").exists()
+    try:  # pages rendered by other code: Sphinx would keep them, so start afresh
+        stale = stale or (work / "src" / RENDERER_FILE).read_bytes() != files.get(RENDERER_FILE, b"")
+    except OSError:
+        stale = True
+    if stale:
         shutil.rmtree(work, ignore_errors=True)
     return sync_tree(work / "src", files, keep)
 
