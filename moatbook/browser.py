@@ -250,6 +250,11 @@ AUDIT_JS = r"""(opts) => {
       right: s ? Math.round(s.right) : 0, containerRight: Math.round(box.right), mainRight: Math.round(mainBox.right),
       name: (host && host.getAttribute('aria-label')) || (svg && svg.getAttribute('aria-label')) || '',
       embedName: div.getAttribute('aria-label') || '',
+      // a label, number or title drawn past the chart's edge is cut off: the reader sees part of it
+      clipped: !s || svg.tagName.toLowerCase() !== 'svg' ? [] : Array.from(svg.querySelectorAll('text'))
+        .filter(t => { const r = t.getBoundingClientRect(); return r.width > 0 && t.textContent.trim() &&
+          (r.right > s.right + 1 || r.left < s.left - 1 || r.bottom > s.bottom + 1 || r.top < s.top - 1); })
+        .map(t => t.textContent.trim().slice(0, 40)),
     });
   });
   const seen = new Set();

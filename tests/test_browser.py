@@ -58,7 +58,7 @@ def test_every_chart_renders_offline(surveyed):
 
 
 @pytest.mark.parametrize("mode", [LIGHT, PHONE], ids=["1280", "390"])
-def test_every_chart_fits_its_container_and_no_page_scrolls_sideways(surveyed, mode):
+def test_every_chart_fits_its_container_shows_all_its_text_and_no_page_scrolls_sideways(surveyed, mode):
     slug, found = surveyed
     problems = []
     for p, a in found[mode].items():
@@ -70,6 +70,8 @@ def test_every_chart_fits_its_container_and_no_page_scrolls_sideways(surveyed, m
                     f"{p}: chart {c['id']} is {c['width']} px wide in a {c['container']} px container "
                     f"(right edge {c['right']}, text column ends at {c['mainRight']})"
                 )
+            if c["clipped"]:
+                problems.append(f"{p}: chart {c['id']} cuts off its text {c['clipped'][:3]}")
     assert not problems, f"{slug} at {mode[0]} px:\n" + "\n".join(problems[:20])
 
 

@@ -84,21 +84,41 @@ def test_site_is_self_contained_with_relative_links(site):
             assert not ref.startswith("/"), f"{html}: absolute link {ref}"
 
 
+# Chart text (axis labels and titles, numbers beside bars) whose colour is too close to the page's background:
+# under 3:1, the WCAG floor for graphics. Text drawn on a bar of its own colour is left out (it sits on the bar).
+FAINT_CHART_TEXT = """(sel) => {
+  const lum = (c) => { const m = c.match(/[\\d.]+/g).map(Number); const f = (v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(m[0]) + 0.7152 * f(m[1]) + 0.0722 * f(m[2]); };
+  const bg = lum(getComputedStyle(document.body).backgroundColor.replace('rgba(0, 0, 0, 0)', 'rgb(255,255,255)'));
+  const out = [];
+  document.querySelectorAll(sel).forEach(c => c.querySelectorAll('svg text').forEach(t => {
+    if (!t.textContent.trim() || t.closest('.mark-text') && getComputedStyle(t).fill === 'rgb(255, 255, 255)') return;
+    const l = lum(getComputedStyle(t).fill);
+    const r = (Math.max(l, bg) + 0.05) / (Math.min(l, bg) + 0.05);
+    if (r < 3) out.push(t.textContent.trim().slice(0, 30) + ' ' + r.toFixed(2));
+  }));
+  return out; }"""
+
+
 @pytest.mark.browser
 def test_front_page_keeps_contrast_and_each_book_links_back_to_it(site):
     from moatbook.browser import SQUEEZED, audit, browser, open_page, serve
 
     with serve(site) as base, browser() as ctx:
-        for width in (1280, 390):
-            page = open_page(ctx, f"{base}/index.html", width=width, wait_ms=300)
+        for width, dark in ((1280, False), (390, False), (1280, True), (390, True)):
+            page = open_page(ctx, f"{base}/index.html", width=width, dark=dark, wait_ms=300)
             page.wait_for_selector("#overall-chart svg", timeout=8000)
             found = audit(page, main="body")
             squeezed = page.evaluate(SQUEEZED, "body")
+            faint = page.evaluate(FAINT_CHART_TEXT, "#overall-chart, #whatif-chart")
             page.close()
             assert not squeezed, f"long text squeezed into a narrow column at {width} px: {squeezed[:3]}"
-            assert not found["contrast"], found["contrast"][:10]
+            assert not found["contrast"], (width, "dark" if dark else "light", found["contrast"][:10])
             [chart] = found["charts"]
             assert chart["width"] <= chart["container"] + 1, f"the overall chart is clipped at {width} px"
+            assert not chart["clipped"], f"the overall chart cuts off {chart['clipped'][:3]} at {width} px"
+            assert not faint, f"chart text hard to read on the page at {width} px, dark {dark}: {faint[:5]}"
             assert "overall score" in chart["name"], chart["name"]
         page = open_page(ctx, f"{base}/xiaomi/chapters/intro.html", wait_ms=0)
         link = page.locator(".mb-site-link a")

@@ -158,7 +158,12 @@ def indices(rows: list[dict], title: str) -> Figure:
     ]
     bars = base.mark_bar(color=ACCENT, opacity=0.8, height=14).encode(
         y=y,
-        x=alt.X("total:Q", title="share of the overall's variance", axis=alt.Axis(format="%"), scale=x_scale),
+        x=alt.X(
+            "total:Q",
+            title=["share of the", "overall's variance"],  # two lines: it fits over a phone's narrow plot
+            axis=alt.Axis(format="%"),
+            scale=x_scale,
+        ),
         tooltip=tooltip,
     )
     ticks = base.mark_tick(color=REFERENCE, thickness=3, size=16).encode(

@@ -470,7 +470,9 @@ def metric_weight_params(mdl: Model) -> list:
 def _y(order: list[str]):
     import altair as alt
 
-    return alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=150, domain=False, ticks=False))
+    # row names take less room on a phone, so the bars and the numbers beside them keep theirs
+    limit = alt.ExprRef("containerSize()[0] < 480 ? 100 : 150")
+    return alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=limit, domain=False, ticks=False))
 
 
 def _text_layer(row: str, text_expr: str, filter_expr: str, describe: str):
@@ -493,7 +495,7 @@ def _share_layers(order: list[str], value: str, label: str, title: str, domain=N
     from .charts import ACCENT
 
     if domain:  # room on the right for the number beside the longest bar
-        scale = alt.Scale(domain=[domain[0], domain[1] * 1.3])
+        scale = alt.Scale(domain=[domain[0], domain[1] * 1.45])
         axis = alt.Axis(values=list(range(domain[0], domain[1] + 1, 2)), format="d")
     else:
         scale, axis = alt.Scale(zero=True), alt.Axis(format=".0%", tickCount=5)

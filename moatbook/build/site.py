@@ -210,6 +210,7 @@ def check_page(ds, slugs: list[str]) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>Moat Book: a check against what happened</title>
 <link rel="stylesheet" href="_static/moatbook.css">
 <style>
@@ -218,6 +219,7 @@ body {{ font-family: system-ui, "Segoe UI", sans-serif; color: #1d2a33; max-widt
 table {{ border-collapse: collapse; font-size: .9rem; }}
 th, td {{ border-bottom: 1px solid #d5dbe0; padding: .3rem .5rem; text-align: left; vertical-align: top; }}
 td.mb-num, th.mb-num {{ text-align: right; }}
+{DARK_CSS}
 </style>
 </head>
 <body>
@@ -229,6 +231,35 @@ what had been published by then, went with what followed.</p>
 </body>
 </html>
 """
+
+
+#: the standalone pages (front page, check) in the reader's dark mode: the books follow the theme's
+#: switch, these follow the system setting; the contrast is checked by the site's browser test
+DARK_CSS = """
+@media (prefers-color-scheme: dark) {
+  :root { --pst-color-text-base: #d5dbe1; --pst-color-text-muted: #aab4bf; --pst-color-background: #14181d;
+    --pst-color-border: #3a444f; --mb-text: #d5dbe1; --mb-muted: #aab4bf; --mb-border: #3a444f; --mb-rule: #48566b;
+    --mb-warn-text: #ffc18f; --mb-warn-bg: #3b2412; --mb-tag-text: #d5dbe1; --mb-tag-bg: #2a313b;
+    --mb-target-bg: #4a3f05; --mb-code-bg: #1d2229; }
+  body { background: #14181d; color: #d5dbe1; }
+  a { color: #8fb8ff; }
+  a:visited { color: #c9a6ff; }
+  .lede { color: #c3cad2; }
+  footer { color: #aab4bf; }
+  th, td { border-color: #3a444f; }
+  table.mb-heatmap th, table.mb-heatmap td { border-color: #14181d; }
+  #overall-chart svg .mark-rule line { stroke: #d5dbe1; }
+}
+"""
+
+#: Vega's colours for axes, legends and text on a dark page (the charts' backgrounds are transparent)
+DARK_VEGA = {
+    "axis": {"labelColor": "#d5dbe1", "titleColor": "#d5dbe1", "gridColor": "#3a444f", "domainColor": "#7d8a97",
+             "tickColor": "#7d8a97"},
+    "legend": {"labelColor": "#d5dbe1", "titleColor": "#d5dbe1"},
+    "title": {"color": "#d5dbe1", "subtitleColor": "#c3cad2"},
+    "header": {"labelColor": "#d5dbe1", "titleColor": "#d5dbe1"},
+}  # fmt: skip
 
 
 def front_page(ds, results: list[BrandResult]) -> str:
@@ -318,6 +349,7 @@ def front_page(ds, results: list[BrandResult]) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>Moat Book: brand loyalty as an economic moat, compared</title>
 <link rel="stylesheet" href="_static/moatbook.css">
 <style>
@@ -333,6 +365,7 @@ table.mb-heatmap td a {{ color: inherit; text-decoration: none; font-weight: 600
 table.mb-heatmap .mb-cov {{ display: block; font-size: .68rem; opacity: .8; }}
 th.mb-hm-head {{ font-weight: 600; font-size: .74rem; vertical-align: bottom; max-width: 6.2rem; }}
 footer {{ margin-top: 3rem; font-size: .8rem; color: #5b6670; }}
+{DARK_CSS}
 </style>
 <script src="_static/vega-offline.js"></script>
 <script src="_static/moatbook.js"></script>
@@ -379,13 +412,15 @@ score, and its works cited for every source.</p>
 <script>
 (function() {{
   var spec = {json.dumps(spec)};
+  var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  var opts = {{"actions": false, "renderer": "svg", "config": dark ? {json.dumps(DARK_VEGA)} : {{}}}};
   if (typeof vegaEmbed === "function") {{
-    vegaEmbed("#overall-chart", spec, {{"actions": false}}).catch(function(err) {{
+    vegaEmbed("#overall-chart", spec, opts).catch(function(err) {{
       document.getElementById("overall-chart").textContent = "Chart error: " + err;
     }});
     var whatif = {json.dumps(whatif_spec)};
     if (whatif) {{
-      vegaEmbed("#whatif-chart", whatif, {{"actions": false, "renderer": "svg"}}).catch(function(err) {{
+      vegaEmbed("#whatif-chart", whatif, Object.assign({{}}, opts, {{"renderer": "svg"}})).catch(function(err) {{
         document.getElementById("whatif-chart").textContent = "Chart error: " + err;
       }});
     }}
@@ -458,7 +493,9 @@ def _overall_chart_spec(rows: list[dict], rubric) -> dict:
     rules = base.mark_rule(color="#1d2a33", strokeWidth=2).encode(y=y, x="low:Q", x2="high:Q")
     chart = alt.layer(bars, rules).properties(width="container", height=30 * max(1, len(df)))
     # sized to its container, with the band legend under it, so nothing is clipped on a phone
-    spec = chart.configure_legend(orient="bottom", columns=3, labelLimit=160).to_dict()
+    # a transparent background: the page's own shows through, light or dark
+    spec = chart.configure(background="transparent").configure_legend(orient="bottom", columns=3, labelLimit=160)
+    spec = spec.to_dict()
     spec["description"] = _overall_chart_label(rows)  # vega-embed names the chart with it
     return spec
 
