@@ -37,6 +37,7 @@ declaration against the chapters' actual output.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ def forget() -> None:
     """Drop every memoised result and installed context (tests, long-lived sessions)."""
     memo.forget()
     _INSTALLED.clear()
+    _PARTS.clear()
+    _VERSIONS.clear()
 
 
 # --------------------------------------------------------------------------- per-book results
@@ -114,17 +117,37 @@ def _content_version(ds: Dataset) -> str:
 
     A year's scores then stay cached when a row dated later than that year changes:
     after one row changes, the trend and the check score again only the years that can see it.
+    The datasets of the years share their rows, sources and rubric with the book's
+    dataset, so each of those is fingerprinted once (:func:`_part`) and a year's
+    version is a digest of the parts it holds.
     """
-    return fingerprint(
-        {
-            "rubric": ds.rubric,
-            "companies": ds.companies,
-            "evidence": ds.evidence,
-            "assessments": ds.assessments,
-            "sources": ds.sources,
-            "as_of": ds.as_of.iso,
-        }
-    )
+    digest = hashlib.sha256()
+    for part in (_part(ds.rubric), _part(ds.companies), ds.as_of.iso):
+        digest.update(part.encode() + b"\0")
+    for kind, table in (("evidence", ds.evidence), ("assessments", ds.assessments)):
+        for slug in sorted(table):
+            digest.update(f"{kind}:{slug}\0".encode())
+            for row in table[slug]:
+                digest.update(_part(row).encode())
+    for sid in sorted(ds.sources):
+        digest.update(f"{sid}\0{_part(ds.sources[sid])}".encode())
+    return digest.hexdigest()[:24]
+
+
+_PARTS: dict[int, tuple[Any, str]] = {}
+
+
+def _part(obj: Any) -> str:
+    """Fingerprint of one object of the data (a row, a source, the rubric), once per object.
+
+    Objects are kept while remembered (so an id is never reused); the data's objects
+    are never changed in place (changes make copies), which is what makes this safe.
+    """
+    key = id(obj)
+    hit = _PARTS.get(key)
+    if hit is None or hit[0] is not obj:
+        hit = _PARTS[key] = (obj, fingerprint(obj))
+    return hit[1]
 
 
 _VERSIONS: dict[int, tuple[Dataset, str]] = {}
