@@ -152,6 +152,25 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
+_OBJECTS: dict[int, tuple[Any, str]] = {}
+
+
+def object_fingerprint(obj: Any) -> str:
+    """:func:`fingerprint` of one object of the loaded data (a row, a source, the rubric), computed once per object.
+
+    Datasets cut from one another (as of a year, without a kind of row) share their
+    row, source and rubric objects, so a digest over those parts costs a lookup each.
+    Objects are kept while remembered (an id is never reused), and the data's objects
+    are never changed in place (a change makes a copy), which is what makes this safe.
+    """
+    key = id(obj)
+    hit = _OBJECTS.get(key)
+    if hit is None or hit[0] is not obj:
+        hit = _OBJECTS[key] = (obj, fingerprint(obj))
+    return hit[1]
+
+
 def forget() -> None:
     """Drop every value memoised in this process."""
     _MEMO.clear()
+    _OBJECTS.clear()

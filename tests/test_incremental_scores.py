@@ -33,30 +33,25 @@ def clean():
     memo.use_store(None)
 
 
-def test_shared_scores_give_the_same_scorecards_and_score_each_brand_once(ds, monkeypatch):
+def test_scoring_every_brand_scores_each_brands_metrics_once(ds, monkeypatch, clean):
     brands = ds.brands()
-    alone = {s: engine.score_dataset(ds, s) for s in brands}
     calls = []
-    real = engine.score_metric
+    real = engine._score_metrics
 
-    def counting(rubric, metric_id, evidence, *args, **kwargs):
-        calls.append(id(evidence))
-        return real(rubric, metric_id, evidence, *args, **kwargs)
+    def counting(d, slug):
+        calls.append(slug)
+        return real(d, slug)
 
-    monkeypatch.setattr(engine, "score_metric", counting)
+    monkeypatch.setattr(engine, "_score_metrics", counting)
     with engine.shared_scores():
         shared = {s: engine.score_dataset(ds, s) for s in brands}
-    for s in brands:
-        assert shared[s].value == alone[s].value
-        assert {m: c.value for m, c in shared[s].metrics.items()} == {m: c.value for m, c in alone[s].metrics.items()}
-    n = len(ds.rubric.metrics)
-    # each brand once as itself, once as everybody's peer: 2 x brands x metrics, not brands x brands x metrics
-    assert len(calls) == 2 * len(brands) * n
-    # outside the block nothing is shared
+    # each brand once, though each is scored as itself and as every other brand's peer
+    assert sorted(calls) == sorted(brands)
     calls.clear()
-    engine.score_dataset(ds, brands[0])
-    engine.score_dataset(ds, brands[0])
-    assert len(calls) == 2 * len(brands) * n
+    again = {s: engine.score_dataset(ds, s) for s in brands}  # kept by content: not scored again
+    assert calls == []
+    for s in brands:
+        assert shared[s] == again[s]
 
 
 def test_a_dataset_is_told_apart_by_identity_inside_the_block(ds):
@@ -143,3 +138,38 @@ def test_the_code_version_covers_every_module_a_chapter_runs():
     used = {line for line in out.split() if line}
     covered = {str(p.resolve()) for p in code_files()}
     assert used - covered == set()
+
+
+def test_a_brands_metrics_kept_by_content_are_what_scoring_afresh_gives(ds, tmp_path, clean):
+    memo.use_store(tmp_path)
+    for year in (None, 2020):
+        d = ds if year is None else as_of(ds, year)
+        for slug in d.brands():
+            kept = engine.score_dataset(d, slug)
+            fresh = engine.score_company(
+                d.rubric,
+                slug,
+                d.evidence.get(slug, []),
+                d.assessments.get(slug, []),
+                d.sources,
+                peers=engine.peer_scores(d, slug),
+                as_of=engine.as_of_time(d),
+            )
+            assert kept == fresh, (slug, year)
+    # each call hands out its own copy: completing one scorecard never changes the kept metrics
+    a = engine.brand_metrics(ds, "xiaomi")
+    next(iter(a.values())).imputed = 99.0
+    assert next(iter(engine.brand_metrics(ds, "xiaomi").values())).imputed != 99.0
+    assert list(tmp_path.glob("brand-metrics-*.pkl"))
+
+
+def test_a_brands_metrics_are_scored_again_when_its_rows_or_their_sources_change(ds, clean):
+    before = engine._brand_key(ds, "xiaomi")
+    assert engine._brand_key(_scaled(ds, "apple", 0.9), "xiaomi") == before  # another brand's rows
+    assert engine._brand_key(_scaled(ds, "xiaomi", 0.9), "xiaomi") != before
+    sid = ds.evidence["xiaomi"][0].source_id
+    moved = dataclasses.replace(
+        ds, sources={**ds.sources, sid: ds.sources[sid].model_copy(update={"confidence": "low"})}
+    )
+    assert engine._brand_key(moved, "xiaomi") != before
+    assert engine._brand_key(as_of(ds, 2020), "xiaomi") != before

@@ -46,7 +46,7 @@ from typing import Any
 from .. import memo
 from ..data import Dataset, load
 from ..data.periods import parse_period
-from ..memo import _MEMO, canonical, fingerprint, result, use_store  # noqa: F401  (the chapters' and build's API)
+from ..memo import _MEMO, canonical, fingerprint, object_fingerprint, result, use_store  # noqa: F401  (the chapters' and build's API)
 from ..scoring import Scorecard, score_dataset
 
 
@@ -54,7 +54,6 @@ def forget() -> None:
     """Drop every memoised result and installed context (tests, long-lived sessions)."""
     memo.forget()
     _INSTALLED.clear()
-    _PARTS.clear()
     _VERSIONS.clear()
 
 
@@ -122,32 +121,16 @@ def _content_version(ds: Dataset) -> str:
     version is a digest of the parts it holds.
     """
     digest = hashlib.sha256()
-    for part in (_part(ds.rubric), _part(ds.companies), ds.as_of.iso):
+    for part in (object_fingerprint(ds.rubric), object_fingerprint(ds.companies), ds.as_of.iso):
         digest.update(part.encode() + b"\0")
     for kind, table in (("evidence", ds.evidence), ("assessments", ds.assessments)):
         for slug in sorted(table):
             digest.update(f"{kind}:{slug}\0".encode())
             for row in table[slug]:
-                digest.update(_part(row).encode())
+                digest.update(object_fingerprint(row).encode())
     for sid in sorted(ds.sources):
-        digest.update(f"{sid}\0{_part(ds.sources[sid])}".encode())
+        digest.update(f"{sid}\0{object_fingerprint(ds.sources[sid])}".encode())
     return digest.hexdigest()[:24]
-
-
-_PARTS: dict[int, tuple[Any, str]] = {}
-
-
-def _part(obj: Any) -> str:
-    """Fingerprint of one object of the data (a row, a source, the rubric), once per object.
-
-    Objects are kept while remembered (so an id is never reused); the data's objects
-    are never changed in place (changes make copies), which is what makes this safe.
-    """
-    key = id(obj)
-    hit = _PARTS.get(key)
-    if hit is None or hit[0] is not obj:
-        hit = _PARTS[key] = (obj, fingerprint(obj))
-    return hit[1]
 
 
 _VERSIONS: dict[int, tuple[Dataset, str]] = {}

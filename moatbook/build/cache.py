@@ -61,7 +61,6 @@ def digest_files(files, root: Path = ROOT) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=1)
 def code_files() -> list[Path]:
     """The code running inside chapters: the layers they import, the bottom layer they all use, the runner."""
     files = [f for layer in CHAPTER_LAYERS for f in (PACKAGE / layer).rglob("*.py")]
@@ -73,6 +72,7 @@ def code_files() -> list[Path]:
     ]
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
     """What the code running inside chapters is (:func:`code_files`), with the requirements and Python."""
     extra = f"python {sys.version_info[:3]} format {FORMAT}"

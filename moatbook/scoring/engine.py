@@ -25,7 +25,9 @@ observations recorded here.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
+import pickle
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from .. import memo
 from ..data.schema import AssessmentRow, EvidenceRow, Indicator, Rubric, Source
 from ..data.series import years_from_quarters
 from . import aggregate
@@ -672,12 +675,16 @@ def score_company(
     sources: dict[str, Source],
     peers: dict[str, dict[str, float]] | None = None,
     as_of: float | None = None,
+    metrics: dict[str, MetricResult] | None = None,
 ) -> Scorecard:
     """Score one company. ``peers`` maps peer slug -> {metric: sub-score} for filling missing metrics.
 
     ``as_of`` (decimal years): the date recency is measured from (see :func:`score_level`).
+    ``metrics``: the company's metrics already scored from exactly these rows (:func:`brand_metrics`); they are
+    completed in place.
     """
-    metrics = {mid: score_metric(rubric, mid, evidence, assessments, sources, as_of) for mid in rubric.metrics}
+    if metrics is None:
+        metrics = {mid: score_metric(rubric, mid, evidence, assessments, sources, as_of) for mid in rubric.metrics}
     agg = rubric.aggregation
     card = Scorecard(company, None, None, None, "not rated", metrics, min_scored=agg.min_scored_metrics)
     n_scored = card.n_scored
@@ -754,16 +761,45 @@ def metric_values(ds, slug: str) -> dict[str, float]:
     key = (id(ds), slug)
     if _SHARED is not None and key in _SHARED and _SHARED[key][0] is ds:
         return _SHARED[key][1]
-    metrics = {
-        mid: score_metric(
-            ds.rubric, mid, ds.evidence.get(slug, []), ds.assessments.get(slug, []), ds.sources, as_of_time(ds)
-        )
-        for mid in ds.rubric.metrics
-    }
-    values = {mid: m.value for mid, m in metrics.items() if m.value is not None}
+    values = {mid: m.value for mid, m in brand_metrics(ds, slug).items() if m.value is not None}
     if _SHARED is not None:
         _SHARED[key] = (ds, values)
     return values
+
+
+def brand_metrics(ds, slug: str) -> dict[str, MetricResult]:
+    """Every metric of one brand scored on its own rows (before any filling from peers); a fresh copy each call.
+
+    A brand's metrics follow from its rows and judgements, the sources they cite,
+    the rubric and the as-of date alone, so they are kept by those (on disk in a
+    build): a year's or a peer's metrics are scored once however many books,
+    years or rebuilds show them, and again only when one of those changes.
+    """
+    blob = memo.result("brand-metrics", _brand_key(ds, slug), lambda: pickle.dumps(_score_metrics(ds, slug)))
+    return pickle.loads(blob)
+
+
+def _score_metrics(ds, slug: str) -> dict[str, MetricResult]:
+    evidence, assessments = ds.evidence.get(slug, []), ds.assessments.get(slug, [])
+    return {
+        mid: score_metric(ds.rubric, mid, evidence, assessments, ds.sources, as_of_time(ds))
+        for mid in ds.rubric.metrics
+    }
+
+
+def _brand_key(ds, slug: str) -> str:
+    evidence, assessments = ds.evidence.get(slug, []), ds.assessments.get(slug, [])
+    cited = sorted({r.source_id for r in evidence} | {sid for a in assessments for sid in a.source_ids})
+    digest = hashlib.sha256(f"{memo.object_fingerprint(ds.rubric)}\0{as_of_time(ds)!r}\0".encode())
+    for row in evidence:
+        digest.update(memo.object_fingerprint(row).encode())
+    digest.update(b"\0")
+    for row in assessments:
+        digest.update(memo.object_fingerprint(row).encode())
+    for sid in cited:
+        source = ds.sources.get(sid)
+        digest.update(f"\0{sid}:{memo.object_fingerprint(source) if source is not None else '-'}".encode())
+    return digest.hexdigest()
 
 
 def score_dataset(ds, company: str) -> Scorecard:
@@ -776,6 +812,7 @@ def score_dataset(ds, company: str) -> Scorecard:
         ds.sources,
         peers=peer_scores(ds, company),
         as_of=as_of_time(ds),
+        metrics=brand_metrics(ds, company),
     )
 
 
