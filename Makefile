@@ -70,7 +70,7 @@ test: $(STAMP) browser-check lint ## run every test: lint, unit, a full Xiaomi b
 	$(PY) -m moatbook build --company xiaomi --jobs $(JOBS)
 	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile \
 	    _build/xiaomi/notebooks
-	$(PY) -m pytest -q tests -m "build or browser"
+	$(PY) -m pytest -q tests -m "build or browser" --durations=15
 
 test-unit: $(STAMP) ## only the fast unit tests
 	$(PY) -m pytest -q tests -n $(JOBS) -m "not build and not browser"
