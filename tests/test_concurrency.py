@@ -17,6 +17,10 @@ from tests.buildkit import change_value, fixture_data, moatbook
 pytestmark = pytest.mark.build
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Run:
     """A ``python -m moatbook`` process whose output lines can be awaited while it runs."""
 
@@ -25,7 +29,9 @@ class Run:
         self.tmpdir = tmp / f"tmp-{self.mark[:6]}"
         self.tmpdir.mkdir()
         env = {"MOATBOOK_TEST_MARK": self.mark, "TMPDIR": str(self.tmpdir)}
-        self.proc = moatbook(args, data, env=env, start_new_session=True, **kw)
+        # Ctrl-C's default action in the build, as in a terminal, even when these tests run in the background
+        # (a shell starts a background job with SIGINT ignored, and an ignored signal is inherited)
+        self.proc = moatbook(args, data, env=env, start_new_session=True, preexec_fn=_default_sigint, **kw)
         self.lines: list[str] = []
         self._q: queue.Queue = queue.Queue()
         self.err = ""
