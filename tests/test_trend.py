@@ -134,3 +134,16 @@ def test_the_check_is_computed_from_the_data():
         {"value": 60.0},
     )
     assert ck.check(moved, brands).outcomes[0].rho != pytest.approx(first.rho)
+
+
+def test_the_site_check_counts_the_brands_its_pairs_come_from():
+    from moatbook.book.over_time import site_check
+    from moatbook.data import load
+    from moatbook.scoring import check as ck
+
+    ds = load(["xiaomi"])
+    pairs = [ck.Pair("xiaomi", 2020, 70.0, 1.0), ck.Pair("apple", 2020, 72.0, 0.5), ck.Pair("xiaomi", 2021, 71.0, 0.2)]
+    outcome = ck.Correlation("change of global share over the next 2 years", None, 3, 2, pairs)
+    chk = ck.Check(["xiaomi", "apple", "samsung"], {}, {}, [outcome], [])
+    text = " ".join(site_check(ds, chk).split())
+    assert "rest on 3 pairs from 2 brands" in text

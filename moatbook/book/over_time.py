@@ -232,9 +232,10 @@ def site_check(ds, chk: ck.Check) -> str:
     )
     html += "<h2>What so few brands and years can and cannot show</h2>"
     n = chk.outcomes[0].n if chk.outcomes else 0
+    brands = chk.outcomes[0].brands if chk.outcomes else 0  # the brands the pairs come from, not all checked
     html += para(
         esc(
-            f"These correlations rest on {plural(n, 'pair')} from {len(chk.slugs)} brands. They can show whether "
+            f"These correlations rest on {plural(n, 'pair')} from {plural(brands, 'brand')}. They can show whether "
             "higher scores went with better share changes among these brands; they cannot show that the score "
             "predicts. The pairs of one brand in successive years overlap and are not independent; with ten "
             "independent pairs a correlation of 0.5 is still compatible with none; share moves with products, "
