@@ -35,9 +35,7 @@ def repository_url() -> str:
     falls back to ``MOATBOOK_REPOSITORY_URL`` (CI sets it) and then to the clone's
     ``origin`` remote, so a fork's book points at the fork.
     """
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}
-    url = ((config.get("repository") or {}).get("url") or "").strip()
-    url = url or os.environ.get("MOATBOOK_REPOSITORY_URL", "").strip()
+    url = configured_repository_url() or os.environ.get("MOATBOOK_REPOSITORY_URL", "").strip()
     if not url:
         try:
             url = subprocess.run(
@@ -72,10 +70,19 @@ COLAB = "https://colab.research.google.com"
 
 
 @lru_cache(maxsize=1)
+def _repository_config() -> dict:
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}
+    return config.get("repository") or {}
+
+
+def configured_repository_url() -> str:
+    """``repository.url`` as set in ``_config.yml`` ("" when unset), without :func:`repository_url`'s fallbacks."""
+    return str(_repository_config().get("url") or "").strip()
+
+
 def repository_branch() -> str:
     """The branch readers' launch links open (``repository.branch`` in ``_config.yml``, default ``main``)."""
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}
-    return str((config.get("repository") or {}).get("branch") or "main").strip() or "main"
+    return str(_repository_config().get("branch") or "main").strip() or "main"
 
 
 def launch_links(chapter: str, url: str | None = None, branch: str | None = None, root=ROOT) -> dict[str, str]:

@@ -31,7 +31,7 @@ def test_a_copy_is_the_chapter_behind_one_setup_cell_without_outputs():
 
 
 def test_the_setup_cell_names_the_configured_repository_and_compiles():
-    url, branch = colab.configured_repository()
+    url, branch = project.configured_repository_url(), project.repository_branch()
     cell = json.loads((ROOT / "colab" / "intro.ipynb").read_text(encoding="utf-8"))["cells"][0]
     text = "".join(cell["source"])
     compile(text, "setup", "exec")

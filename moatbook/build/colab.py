@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .. import project
 from ..paths import CHAPTERS_DIR, ROOT
 
 COLAB_DIR = ROOT / "colab"
@@ -36,17 +37,6 @@ if importlib.util.find_spec("moatbook") is None:
     subprocess.run(pip, check=True)
     os.chdir("moatbook-project")
     sys.path.insert(0, os.getcwd())"""
-
-
-def configured_repository() -> tuple[str, str]:
-    """The repository address and branch set in ``_config.yml`` (not a clone's remote: the copies are committed)."""
-    import yaml
-
-    from ..project import CONFIG
-
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}
-    repo = config.get("repository") or {}
-    return str(repo.get("url") or "").strip(), str(repo.get("branch") or "main").strip() or "main"
 
 
 def notebook_text(chapter: Path, url: str, branch: str) -> str:
@@ -73,40 +63,40 @@ def notebook_text(chapter: Path, url: str, branch: str) -> str:
 
 def expected(chapters_dir: Path = CHAPTERS_DIR) -> dict[str, str]:
     """File name in ``colab/`` -> the text it must hold, for every chapter."""
-    url, branch = configured_repository()
+    # the address as configured, not a clone's remote: the copies are committed
+    url, branch = project.configured_repository_url(), project.repository_branch()
     return {f"{p.stem}.ipynb": notebook_text(p, url, branch) for p in sorted(chapters_dir.glob("*.md"))}
+
+
+def _changes(out: Path, chapters_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """Copies to write (name -> text: missing or differing) and orphaned copies in ``out``."""
+    want = expected(chapters_dir)
+    stale = {
+        name: text
+        for name, text in want.items()
+        if not (out / name).exists() or (out / name).read_text(encoding="utf-8") != text
+    }
+    return stale, [p.name for p in sorted(out.glob("*.ipynb")) if p.name not in want]
 
 
 def problems(out: Path = COLAB_DIR, chapters_dir: Path = CHAPTERS_DIR) -> list[str]:
     """What is out of date in ``out``: missing, changed or orphaned copies (empty when all are current)."""
-    want = expected(chapters_dir)
-    found = []
-    for name, text in want.items():
-        path = out / name
-        if not path.exists():
-            found.append(f"colab/{name}: missing (run make colab)")
-        elif path.read_text(encoding="utf-8") != text:
-            found.append(f"colab/{name}: differs from chapters/{Path(name).stem}.md (run make colab)")
-    found += [
-        f"colab/{p.name}: no chapter of that name (run make colab)"
-        for p in sorted(out.glob("*.ipynb"))
-        if p.name not in want
+    stale, orphans = _changes(out, chapters_dir)
+    found = [
+        f"colab/{name}: differs from chapters/{Path(name).stem}.md (run make colab)"
+        if (out / name).exists()
+        else f"colab/{name}: missing (run make colab)"
+        for name in stale
     ]
-    return found
+    return found + [f"colab/{name}: no chapter of that name (run make colab)" for name in orphans]
 
 
 def write(out: Path = COLAB_DIR, chapters_dir: Path = CHAPTERS_DIR) -> list[str]:
     """Write every copy that differs, remove orphans; return the names written or removed."""
     out.mkdir(parents=True, exist_ok=True)
-    want = expected(chapters_dir)
-    changed = []
-    for name, text in want.items():
-        path = out / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            changed.append(name)
-    for p in sorted(out.glob("*.ipynb")):
-        if p.name not in want:
-            p.unlink()
-            changed.append(p.name)
-    return changed
+    stale, orphans = _changes(out, chapters_dir)
+    for name, text in stale.items():
+        (out / name).write_text(text, encoding="utf-8")
+    for name in orphans:
+        (out / name).unlink()
+    return [*stale, *orphans]
