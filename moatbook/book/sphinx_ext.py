@@ -26,10 +26,8 @@ ALIASES = {
     "weight in the sub-score": "weight",
     "figures behind it": "figure",
     "90% interval": "interval",
+    "moat": "economic moat",
 }
-
-#: prose words that name a glossary term by another name
-PROSE_ALIASES = {"moat": "economic moat"}
 
 _TH = re.compile(r"<th(?P<attrs>(?:\s[^>]*)?)>(?P<inner>.*?)</th>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -66,6 +64,15 @@ def term_for(heading: str, terms: dict) -> str | None:
     return next((c for c in candidates if c and c in terms), None)
 
 
+def _href(app, pagename: str, terms: dict, words: str) -> str | None:
+    """The address, from ``pagename``, of the glossary term ``words`` name (see :func:`term_for`), or None."""
+    term = term_for(words, terms)
+    if term is None:
+        return None
+    docname, labelid = terms[term]
+    return app.builder.get_relative_uri(pagename, docname) + "#" + labelid
+
+
 def _link_headings(app, pagename, templatename, context, doctree):
     body = context.get("body")
     if not body or "<th" not in body:
@@ -78,11 +85,9 @@ def _link_headings(app, pagename, templatename, context, doctree):
         inner = m.group("inner")
         if "<a " in inner:
             return m.group(0)
-        term = term_for(inner, terms)
-        if term is None:
+        href = _href(app, pagename, terms, inner)
+        if href is None:
             return m.group(0)
-        docname, labelid = terms[term]
-        href = app.builder.get_relative_uri(pagename, docname) + "#" + labelid
         return f'<th{m.group("attrs")}><a class="mb-term" href="{href}">{inner}</a></th>'
 
     context["body"] = _TH.sub(link, body)
@@ -209,14 +214,7 @@ def _link_prose(app, pagename, templatename, context, doctree):
     if not terms:
         return
 
-    def href_for(term: str) -> str | None:
-        key = term if term in terms else PROSE_ALIASES.get(term)
-        if key not in terms:
-            return None
-        docname, labelid = terms[key]
-        return app.builder.get_relative_uri(pagename, docname) + "#" + labelid
-
-    context["body"] = link_prose(body, href_for)
+    context["body"] = link_prose(body, lambda term: _href(app, pagename, terms, term))
 
 
 def setup(app):
