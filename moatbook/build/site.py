@@ -197,6 +197,44 @@ def missing_section(rubric, results: list[BrandResult]) -> str:
     return "".join(blocks)
 
 
+#: the front page's own styles, beside the ones every standalone page has
+FRONT_CSS = """h1 { font-size: 1.9rem; margin-bottom: .2rem; }
+h2 { margin-top: 2.2rem; font-size: 1.35rem; }
+.lede { font-size: 1.05rem; color: #34444f; max-width: 52rem; }
+table.mb-heatmap { border-collapse: collapse; font-size: .86rem; }
+table.mb-heatmap th, table.mb-heatmap td { border: 1px solid #fff; padding: .35rem .45rem; text-align: center; }
+table.mb-heatmap tbody th { text-align: left; white-space: nowrap; padding-right: .8rem; }
+table.mb-heatmap td a { color: inherit; text-decoration: none; font-weight: 600; }
+table.mb-heatmap .mb-cov { display: block; font-size: .68rem; opacity: .8; }
+th.mb-hm-head { font-weight: 600; font-size: .74rem; vertical-align: bottom; max-width: 6.2rem; }
+footer { margin-top: 3rem; font-size: .8rem; color: #5b6670; }"""
+
+
+FRONT_SCRIPTS = '<script src="_static/vega-offline.js"></script>\n<script src="_static/moatbook.js"></script>'
+
+
+def _standalone_head(title: str, css: str, scripts: str = "") -> str:
+    """The head of a page of the site outside the books (the front page, the check): the book's stylesheet,
+    a readable column, the page's own ``css``, dark mode, and ``scripts``; the ``<body>`` follows."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>{esc(title)}</title>
+<link rel="stylesheet" href="_static/moatbook.css">
+<style>
+body {{ font-family: system-ui, "Segoe UI", sans-serif; color: #1d2a33; max-width: 1120px;
+  margin: 2rem auto; padding: 0 1.2rem; line-height: 1.5; }}
+{css}
+{DARK_CSS}
+</style>
+{scripts}
+</head>
+"""
+
+
 def check_page(ds, slugs: list[str]) -> str:
     """The site's chapter on the check against what happened, computed from the data of every brand."""
     from ..book.over_time import site_check
@@ -205,23 +243,10 @@ def check_page(ds, slugs: list[str]) -> str:
     body = site_check(ds, check(ds, slugs))
     asof = getattr(ds, "as_of", None)
     when = f" (as of {esc(asof.label)})" if asof is not None else ""
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>Moat Book: a check against what happened</title>
-<link rel="stylesheet" href="_static/moatbook.css">
-<style>
-body {{ font-family: system-ui, "Segoe UI", sans-serif; color: #1d2a33; max-width: 1120px;
-  margin: 2rem auto; padding: 0 1.2rem; line-height: 1.5; }}
-table {{ border-collapse: collapse; font-size: .9rem; }}
-th, td {{ border-bottom: 1px solid #d5dbe0; padding: .3rem .5rem; text-align: left; vertical-align: top; }}
-td.mb-num, th.mb-num {{ text-align: right; }}
-{DARK_CSS}
-</style>
-</head>
+    css = """table { border-collapse: collapse; font-size: .9rem; }
+th, td { border-bottom: 1px solid #d5dbe0; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+td.mb-num, th.mb-num { text-align: right; }"""
+    return f"""{_standalone_head("Moat Book: a check against what happened", css)}
 <body>
 <p><a href="index.html">All brands compared</a></p>
 <h1>A check against what happened{when}</h1>
@@ -344,32 +369,8 @@ def front_page(ds, results: list[BrandResult]) -> str:
     grades = " · ".join(f"<b>{esc(g.grade)}</b> {esc(g.meaning)}" for g in rubric.coverage_grades)
     built = dt.date.today().isoformat()
     missing = missing_section(rubric, ranked)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>Moat Book: brand loyalty as an economic moat, compared</title>
-<link rel="stylesheet" href="_static/moatbook.css">
-<style>
-body {{ font-family: system-ui, "Segoe UI", sans-serif; color: #1d2a33; max-width: 1120px;
-  margin: 2rem auto; padding: 0 1.2rem; line-height: 1.5; }}
-h1 {{ font-size: 1.9rem; margin-bottom: .2rem; }}
-h2 {{ margin-top: 2.2rem; font-size: 1.35rem; }}
-.lede {{ font-size: 1.05rem; color: #34444f; max-width: 52rem; }}
-table.mb-heatmap {{ border-collapse: collapse; font-size: .86rem; }}
-table.mb-heatmap th, table.mb-heatmap td {{ border: 1px solid #fff; padding: .35rem .45rem; text-align: center; }}
-table.mb-heatmap tbody th {{ text-align: left; white-space: nowrap; padding-right: .8rem; }}
-table.mb-heatmap td a {{ color: inherit; text-decoration: none; font-weight: 600; }}
-table.mb-heatmap .mb-cov {{ display: block; font-size: .68rem; opacity: .8; }}
-th.mb-hm-head {{ font-weight: 600; font-size: .74rem; vertical-align: bottom; max-width: 6.2rem; }}
-footer {{ margin-top: 3rem; font-size: .8rem; color: #5b6670; }}
-{DARK_CSS}
-</style>
-<script src="_static/vega-offline.js"></script>
-<script src="_static/moatbook.js"></script>
-</head>
+    head = _standalone_head("Moat Book: brand loyalty as an economic moat, compared", FRONT_CSS, FRONT_SCRIPTS)
+    return f"""{head}
 <body>
 <h1>Moat Book</h1>
 <p class="lede">How far does customer loyalty protect each brand from its rivals? Every score below follows
